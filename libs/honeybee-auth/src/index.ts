@@ -1,0 +1,22 @@
+export { HoneybeeAuthModule } from './honeybee-auth.module.js';
+export type {
+  ClientAuthMethod,
+  HoneybeeAuthModuleOptions,
+  HoneybeeInboundOptions,
+  HoneybeeJwtVerifierOptions,
+  HoneybeeRetryOptions,
+  HoneybeeVerificationCacheOptions,
+} from './options/honeybee-auth-options.interface.js';
+export { DEFAULT_API_BASE_URL, DEFAULT_TOKEN_URL } from './options/resolve-options.js';
+export { HONEYBEE_CLOCK, systemClock } from './common/clock.js';
+export type { Clock } from './common/clock.js';
+export { HoneybeeConfigError } from './errors/honeybee-config.error.js';
+export { HoneybeeTokenError } from './errors/honeybee-token.error.js';
+export type {
+  HoneybeeTokenErrorDetails,
+  HoneybeeTokenErrorKind,
+} from './errors/honeybee-token.error.js';
+export { HoneybeeVerifierUnavailableError } from './errors/honeybee-verifier-unavailable.error.js';
+export { HoneybeeTokenService } from './outbound/token.service.js';
+export type { HoneybeeTokenStatus } from './outbound/token.service.js';
+export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';

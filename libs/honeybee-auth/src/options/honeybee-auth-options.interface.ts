@@ -1,0 +1,204 @@
+import type { Type } from '@nestjs/common';
+import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
+
+/** How the client authenticates to the token endpoint. Exactly one is used per request. */
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
+
+/** Retry policy for transient token-endpoint failures (network, timeout, 5xx, 429). */
+export interface HoneybeeRetryOptions {
+  /**
+   * Total token requests for one refresh, the first included. `1` disables retries.
+   * @default 3
+   */
+  maxAttempts?: number;
+  /**
+   * Back-off before the first retry, in milliseconds; doubles on each retry, with full jitter.
+   * @default 250
+   */
+  initialDelayMs?: number;
+  /**
+   * Cap on one back-off, in milliseconds. A `Retry-After` longer than this ends the retries
+   * (the caller gets the 429/503 at once rather than waiting).
+   * @default 10000
+   */
+  maxDelayMs?: number;
+}
+
+/** JWT access tokens checked locally against a JWKS (the `jwt` verifier). */
+export interface HoneybeeJwtVerifierOptions {
+  /** Where the issuer publishes its signing keys (HTTPS, or loopback with `allowInsecureLoopback`). */
+  jwksUri: string;
+  /** Accepted `iss` value(s). Required: a JWT from any issuer is never accepted. */
+  issuer: string | string[];
+  /** Accepted `aud` value(s). Required. */
+  audience: string | string[];
+  /**
+   * Allowed signature algorithms. `none` and HMAC algorithms are refused.
+   * @default ['RS256', 'ES256']
+   */
+  algorithms?: string[];
+  /**
+   * Leeway for `exp`, `nbf` and `iat`, in seconds.
+   * @default 5
+   */
+  clockToleranceSeconds?: number;
+  /**
+   * Minimum time between two JWKS fetches (an unknown `kid` triggers one), in milliseconds.
+   * @default 30000
+   */
+  jwksCooldownMs?: number;
+  /**
+   * Timeout of a JWKS fetch, in milliseconds.
+   * @default 5000
+   */
+  jwksTimeoutMs?: number;
+}
+
+/** The verdict cache of the inbound guard. */
+export interface HoneybeeVerificationCacheOptions {
+  /**
+   * Most cached verdicts (LRU). Entries are keyed by a SHA-256 of the token, never the token.
+   * @default 10000
+   */
+  maxEntries?: number;
+  /**
+   * Longest a positive verdict is trusted, in seconds (sooner if the token expires sooner).
+   * A revoked token is still accepted for up to this long.
+   * @default 60
+   */
+  maxAgeSeconds?: number;
+  /**
+   * How long a negative verdict (invalid token) is kept, in seconds. `0` disables it.
+   * @default 5
+   */
+  negativeTtlSeconds?: number;
+}
+
+/** Options for checking tokens that reach this application (`ScopesGuard`). */
+export interface HoneybeeInboundOptions {
+  /**
+   * How a Bearer token is checked: `token-info` (Doorkeeper's `GET /oauth/token/info`, the
+   * default, since Honeybee tokens are opaque), `introspection` (RFC 7662, authenticated with
+   * this module's client credentials), `jwt` (local verification, see {@link jwt}) or a class
+   * implementing {@link TokenVerifier}, resolved through DI.
+   * @default 'token-info'
+   */
+  verifier?: 'token-info' | 'introspection' | 'jwt' | Type<TokenVerifier>;
+  /**
+   * Doorkeeper's token-info endpoint.
+   * @default the token URL's origin + `/oauth/token/info`
+   */
+  tokenInfoUrl?: string;
+  /**
+   * RFC 7662 introspection endpoint.
+   * @default the token URL's origin + `/oauth/introspect`
+   */
+  introspectionUrl?: string;
+  /** Settings of the `jwt` verifier; required when it is chosen. */
+  jwt?: HoneybeeJwtVerifierOptions;
+  /**
+   * Timeout of one `token-info` or `introspection` call, in milliseconds. On timeout the
+   * request is refused with 503 (fail closed).
+   * @default 5000
+   */
+  verifyTimeoutMs?: number;
+  /** Verdict cache settings. */
+  cache?: HoneybeeVerificationCacheOptions;
+  /**
+   * The `realm` of `WWW-Authenticate` challenges.
+   * @default 'honeybee'
+   */
+  realm?: string;
+  /**
+   * `Retry-After` of 503 answers when the verifier is unavailable, in seconds.
+   * @default 5
+   */
+  retryAfterSeconds?: number;
+  /**
+   * Accept `?access_token=` (RFC 6750 §2.3). Off: query tokens leak into logs.
+   * @default false
+   */
+  allowTokenInQuery?: boolean;
+  /**
+   * Accept a form-encoded `access_token` body field (RFC 6750 §2.2).
+   * @default false
+   */
+  allowTokenInBody?: boolean;
+  /**
+   * Longest accepted token, in characters; a longer one is refused with 400 before any
+   * verification.
+   * @default 4096
+   */
+  maxTokenLength?: number;
+}
+
+/**
+ * Options of {@link HoneybeeAuthModule}. Only `clientId` and `clientSecret` are required.
+ * Every URL must be `https://`; `http://` is accepted only for loopback hosts and only with
+ * `allowInsecureLoopback`.
+ */
+export interface HoneybeeAuthModuleOptions {
+  /** The OAuth client id issued by Honeybee. */
+  clientId: string;
+  /** The OAuth client secret. Never logged, thrown or serialised. */
+  clientSecret: string;
+  /**
+   * The token endpoint. Use the sandbox authorization server's URL with the sandbox API.
+   * @default 'https://auth.honeybeehealth.com/oauth/token'
+   */
+  tokenUrl?: string;
+  /**
+   * Base URL of the Partners API (the `baseURL` of `HoneybeeHttpService`).
+   * @default 'https://partners.honeybeehealth.com/v1'
+   */
+  apiBaseUrl?: string;
+  /**
+   * Default scopes of outbound tokens (sent space-separated as `scope`).
+   * @default [] (the server's default scopes)
+   */
+  scopes?: string[];
+  /**
+   * How the client authenticates to the token endpoint.
+   * @default 'client_secret_post'
+   */
+  clientAuthMethod?: ClientAuthMethod;
+  /**
+   * Allow `http://` for `127.0.0.1`, `::1` and `localhost` (test servers, the emulator).
+   * Any other `http://` URL is refused at start-up either way.
+   * @default false
+   */
+  allowInsecureLoopback?: boolean;
+  /**
+   * Origins (`https://host[:port]`) that `HoneybeeHttpService` sends the token to.
+   * @default [origin of apiBaseUrl]
+   */
+  allowedOrigins?: string[];
+  /**
+   * Start refreshing this many seconds before the token expires (in the background; callers
+   * keep the current token). Capped at half the token's lifetime.
+   * @default 300
+   */
+  refreshMarginSeconds?: number;
+  /**
+   * A token is no longer handed out this many seconds before its expiry (covers request
+   * latency). Capped at a tenth of the token's lifetime.
+   * @default 10
+   */
+  expiryLeewaySeconds?: number;
+  /**
+   * Timeout of one token request (connect to last byte), in milliseconds.
+   * @default 10000
+   */
+  tokenRequestTimeoutMs?: number;
+  /** Retry budget for transient token-endpoint failures. */
+  retry?: HoneybeeRetryOptions;
+  /**
+   * Largest accepted token-endpoint response body, in bytes.
+   * @default 65536
+   */
+  maxTokenResponseBytes?: number;
+  /** Secret of `X-Honeybee-Secret` on webhooks, for `HoneybeeWebhookGuard`. */
+  webhookSecret?: string;
+  /** Options for checking inbound Bearer tokens (`ScopesGuard`). */
+  inbound?: HoneybeeInboundOptions;
+}

@@ -1,0 +1,240 @@
+import { Secret } from '../common/secret.js';
+import { isScopeToken, normalizeScopes } from '../common/scopes.js';
+import { insecureUrlReason, originOf } from '../common/url.js';
+import { HoneybeeConfigError } from '../errors/honeybee-config.error.js';
+import type {
+  HoneybeeAuthModuleOptions,
+  HoneybeeJwtVerifierOptions,
+} from './honeybee-auth-options.interface.js';
+import type {
+  ResolvedHoneybeeAuthOptions,
+  ResolvedInboundOptions,
+  ResolvedJwtVerifierOptions,
+} from './resolved-options.js';
+
+/** Production token endpoint. */
+export const DEFAULT_TOKEN_URL = 'https://auth.honeybeehealth.com/oauth/token';
+/** Production Partners API. */
+export const DEFAULT_API_BASE_URL = 'https://partners.honeybeehealth.com/v1';
+
+const VERIFIERS = ['token-info', 'introspection', 'jwt'];
+const SAFE_JWT_ALGORITHMS = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+]);
+
+/**
+ * Validates the module's options once, at start-up, and returns them normalised.
+ * @throws HoneybeeConfigError naming the first bad field; never quoting a secret.
+ */
+export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybeeAuthOptions {
+  if (raw === null || typeof raw !== 'object') {
+    throw new HoneybeeConfigError('options', 'must be an object');
+  }
+  const allowInsecureLoopback = optionalBoolean(raw, 'allowInsecureLoopback', false);
+  const url = (field: string, value: unknown, fallback?: string): string => {
+    const v = value ?? fallback;
+    if (typeof v !== 'string' || v.length === 0) {
+      throw new HoneybeeConfigError(field, 'must be a non-empty URL string');
+    }
+    const reason = insecureUrlReason(v, allowInsecureLoopback);
+    if (reason) throw new HoneybeeConfigError(field, reason);
+    return v;
+  };
+
+  const clientId = requiredString(raw.clientId, 'clientId');
+  const clientSecret = new Secret(requiredString(raw.clientSecret, 'clientSecret'));
+  const tokenUrl = url('tokenUrl', raw.tokenUrl, DEFAULT_TOKEN_URL);
+  const apiBaseUrl = url('apiBaseUrl', raw.apiBaseUrl, DEFAULT_API_BASE_URL).replace(/\/+$/, '');
+
+  const clientAuthMethod = raw.clientAuthMethod ?? 'client_secret_post';
+  if (clientAuthMethod !== 'client_secret_post' && clientAuthMethod !== 'client_secret_basic') {
+    throw new HoneybeeConfigError(
+      'clientAuthMethod',
+      'must be "client_secret_post" or "client_secret_basic"',
+    );
+  }
+
+  const allowedOrigins = (raw.allowedOrigins ?? [apiBaseUrl]).map((o, i) => {
+    const field = `allowedOrigins[${i}]`;
+    url(field, o);
+    const origin = originOf(o);
+    if (!origin) throw new HoneybeeConfigError(field, 'is not an http(s) origin');
+    return origin;
+  });
+  if (allowedOrigins.length === 0) {
+    throw new HoneybeeConfigError('allowedOrigins', 'must list at least one origin');
+  }
+
+  const retry = raw.retry ?? {};
+  const tokenOrigin = new URL(tokenUrl).origin;
+  return {
+    clientId,
+    clientSecret,
+    tokenUrl,
+    apiBaseUrl,
+    scopes: scopes(raw.scopes, 'scopes'),
+    clientAuthMethod,
+    allowInsecureLoopback,
+    allowedOrigins: [...new Set(allowedOrigins)],
+    refreshMarginMs: 1000 * number(raw.refreshMarginSeconds, 'refreshMarginSeconds', 300, 0),
+    expiryLeewayMs: 1000 * number(raw.expiryLeewaySeconds, 'expiryLeewaySeconds', 10, 0),
+    tokenRequestTimeoutMs: number(raw.tokenRequestTimeoutMs, 'tokenRequestTimeoutMs', 10_000, 1),
+    retry: {
+      maxAttempts: integer(retry.maxAttempts, 'retry.maxAttempts', 3, 1),
+      initialDelayMs: number(retry.initialDelayMs, 'retry.initialDelayMs', 250, 0),
+      maxDelayMs: number(retry.maxDelayMs, 'retry.maxDelayMs', 10_000, 0),
+    },
+    maxTokenResponseBytes: integer(raw.maxTokenResponseBytes, 'maxTokenResponseBytes', 65_536, 256),
+    webhookSecret:
+      raw.webhookSecret === undefined
+        ? undefined
+        : new Secret(requiredString(raw.webhookSecret, 'webhookSecret')),
+    inbound: resolveInbound(raw, tokenOrigin, url),
+  };
+}
+
+function resolveInbound(
+  raw: HoneybeeAuthModuleOptions,
+  tokenOrigin: string,
+  url: (field: string, value: unknown, fallback?: string) => string,
+): ResolvedInboundOptions {
+  const inbound = raw.inbound ?? {};
+  const verifier = inbound.verifier ?? 'token-info';
+  if (typeof verifier !== 'function' && !VERIFIERS.includes(verifier)) {
+    throw new HoneybeeConfigError(
+      'inbound.verifier',
+      'must be "token-info", "introspection", "jwt" or a TokenVerifier class',
+    );
+  }
+  if (verifier === 'jwt' && !inbound.jwt) {
+    throw new HoneybeeConfigError('inbound.jwt', 'is required when inbound.verifier is "jwt"');
+  }
+  const cache = inbound.cache ?? {};
+  const realm = inbound.realm ?? 'honeybee';
+  if (typeof realm !== 'string' || !/^[\x20\x21\x23-\x5B\x5D-\x7E]+$/.test(realm)) {
+    throw new HoneybeeConfigError('inbound.realm', 'must be printable ASCII without " or \\');
+  }
+  return {
+    verifier,
+    tokenInfoUrl: url(
+      'inbound.tokenInfoUrl',
+      inbound.tokenInfoUrl,
+      `${tokenOrigin}/oauth/token/info`,
+    ),
+    introspectionUrl: url(
+      'inbound.introspectionUrl',
+      inbound.introspectionUrl,
+      `${tokenOrigin}/oauth/introspect`,
+    ),
+    jwt: inbound.jwt ? resolveJwt(inbound.jwt, url) : undefined,
+    verifyTimeoutMs: number(inbound.verifyTimeoutMs, 'inbound.verifyTimeoutMs', 5000, 1),
+    cache: {
+      maxEntries: integer(cache.maxEntries, 'inbound.cache.maxEntries', 10_000, 1),
+      maxAgeMs: 1000 * number(cache.maxAgeSeconds, 'inbound.cache.maxAgeSeconds', 60, 0),
+      negativeTtlMs:
+        1000 * number(cache.negativeTtlSeconds, 'inbound.cache.negativeTtlSeconds', 5, 0),
+    },
+    realm,
+    retryAfterSeconds: integer(inbound.retryAfterSeconds, 'inbound.retryAfterSeconds', 5, 0),
+    allowTokenInQuery: optionalBoolean(inbound, 'allowTokenInQuery', false, 'inbound.'),
+    allowTokenInBody: optionalBoolean(inbound, 'allowTokenInBody', false, 'inbound.'),
+    maxTokenLength: integer(inbound.maxTokenLength, 'inbound.maxTokenLength', 4096, 16),
+  };
+}
+
+function resolveJwt(
+  jwt: HoneybeeJwtVerifierOptions,
+  url: (field: string, value: unknown, fallback?: string) => string,
+): ResolvedJwtVerifierOptions {
+  const algorithms = jwt.algorithms ?? ['RS256', 'ES256'];
+  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+    throw new HoneybeeConfigError('inbound.jwt.algorithms', 'must be a non-empty array');
+  }
+  for (const alg of algorithms) {
+    if (!SAFE_JWT_ALGORITHMS.has(alg)) {
+      throw new HoneybeeConfigError(
+        'inbound.jwt.algorithms',
+        `contains "${String(alg)}": only asymmetric algorithms (RS*, PS*, ES*, EdDSA) are allowed`,
+      );
+    }
+  }
+  return {
+    jwksUri: url('inbound.jwt.jwksUri', jwt.jwksUri),
+    issuer: stringList(jwt.issuer, 'inbound.jwt.issuer'),
+    audience: stringList(jwt.audience, 'inbound.jwt.audience'),
+    algorithms: [...algorithms],
+    clockToleranceSeconds: number(
+      jwt.clockToleranceSeconds,
+      'inbound.jwt.clockToleranceSeconds',
+      5,
+      0,
+    ),
+    jwksCooldownMs: number(jwt.jwksCooldownMs, 'inbound.jwt.jwksCooldownMs', 30_000, 0),
+    jwksTimeoutMs: number(jwt.jwksTimeoutMs, 'inbound.jwt.jwksTimeoutMs', 5000, 1),
+  };
+}
+
+function requiredString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim().length === 0) {
+    throw new HoneybeeConfigError(field, 'is required and must be a non-empty string');
+  }
+  return value;
+}
+
+function stringList(value: unknown, field: string): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || list.some((v) => typeof v !== 'string' || v.length === 0)) {
+    throw new HoneybeeConfigError(field, 'must be a non-empty string or array of strings');
+  }
+  return list as string[];
+}
+
+function scopes(value: unknown, field: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new HoneybeeConfigError(field, 'must be an array of strings');
+  value.forEach((s, i) => {
+    if (typeof s !== 'string' || !isScopeToken(s)) {
+      throw new HoneybeeConfigError(
+        `${field}[${i}]`,
+        'is not a valid scope (printable ASCII, no spaces, quotes or backslashes)',
+      );
+    }
+  });
+  return normalizeScopes(value as string[]);
+}
+
+function number(value: unknown, field: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new HoneybeeConfigError(field, `must be a finite number >= ${min}`);
+  }
+  return value;
+}
+
+function integer(value: unknown, field: string, fallback: number, min: number): number {
+  const n = number(value, field, fallback, min);
+  if (!Number.isInteger(n)) throw new HoneybeeConfigError(field, 'must be an integer');
+  return n;
+}
+
+function optionalBoolean<T extends object>(
+  obj: T,
+  key: keyof T & string,
+  fallback: boolean,
+  prefix = '',
+): boolean {
+  const value = obj[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new HoneybeeConfigError(prefix + key, 'must be a boolean');
+  return value;
+}

@@ -1,0 +1,55 @@
+import type { Type } from '@nestjs/common';
+import type { Secret } from '../common/secret.js';
+import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
+import type { ClientAuthMethod } from './honeybee-auth-options.interface.js';
+
+/** DI token of the validated, normalised options ({@link ResolvedHoneybeeAuthOptions}). */
+export const HONEYBEE_AUTH_OPTIONS = Symbol('honeybee-auth:resolved-options');
+
+/** The `jwt` verifier's settings after validation, with defaults applied. */
+export interface ResolvedJwtVerifierOptions {
+  jwksUri: string;
+  issuer: string[];
+  audience: string[];
+  algorithms: string[];
+  clockToleranceSeconds: number;
+  jwksCooldownMs: number;
+  jwksTimeoutMs: number;
+}
+
+/** The inbound options after validation, with defaults applied. */
+export interface ResolvedInboundOptions {
+  verifier: 'token-info' | 'introspection' | 'jwt' | Type<TokenVerifier>;
+  tokenInfoUrl: string;
+  introspectionUrl: string;
+  jwt?: ResolvedJwtVerifierOptions;
+  verifyTimeoutMs: number;
+  cache: { maxEntries: number; maxAgeMs: number; negativeTtlMs: number };
+  realm: string;
+  retryAfterSeconds: number;
+  allowTokenInQuery: boolean;
+  allowTokenInBody: boolean;
+  maxTokenLength: number;
+}
+
+/**
+ * The module's options after start-up validation: every default applied, every duration in
+ * milliseconds, scopes normalised, secrets wrapped in {@link Secret}.
+ */
+export interface ResolvedHoneybeeAuthOptions {
+  clientId: string;
+  clientSecret: Secret;
+  tokenUrl: string;
+  apiBaseUrl: string;
+  scopes: string[];
+  clientAuthMethod: ClientAuthMethod;
+  allowInsecureLoopback: boolean;
+  allowedOrigins: string[];
+  refreshMarginMs: number;
+  expiryLeewayMs: number;
+  tokenRequestTimeoutMs: number;
+  retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number };
+  maxTokenResponseBytes: number;
+  webhookSecret?: Secret;
+  inbound: ResolvedInboundOptions;
+}

@@ -1,0 +1,262 @@
+import type { OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { inspect } from 'node:util';
+import { HONEYBEE_CLOCK } from '../common/clock.js';
+import type { Clock } from '../common/clock.js';
+import { maskToken } from '../common/secret.js';
+import { isScopeToken, normalizeScopes } from '../common/scopes.js';
+import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
+import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
+import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import { TokenEndpointClient } from './token-endpoint.client.js';
+
+/** A cached token and the moments that matter for it, in epoch ms. */
+interface CachedToken {
+  readonly accessToken: string;
+  /** Local send time + `expires_in`. */
+  readonly expiresAt: number;
+  /** After this, a background refresh starts (margin + jitter before expiry). */
+  readonly refreshAt: number;
+  /** After this, the token is no longer handed out (leeway before expiry). */
+  readonly usableUntil: number;
+}
+
+/** Per scope set: the current token, the request in flight, the next background attempt. */
+interface Slot {
+  readonly key: string;
+  current?: CachedToken;
+  inflight?: Promise<CachedToken>;
+  backgroundRetryAt: number;
+  lastError?: HoneybeeTokenError;
+}
+
+/** A snapshot of the provider's state for one scope set, for health checks. */
+export interface HoneybeeTokenStatus {
+  /** A token is cached and may still be handed out. */
+  valid: boolean;
+  /** Its expiry in epoch ms. */
+  expiresAt?: number;
+  /** A token request is in flight. */
+  refreshing: boolean;
+  /** The last failure, if the last attempt failed. */
+  lastError?: Pick<HoneybeeTokenError, 'kind' | 'status' | 'error' | 'requestId' | 'message'>;
+}
+
+/**
+ * Holds valid Honeybee access tokens (OAuth 2.0 client credentials), one per scope set.
+ *
+ * - Single flight: concurrent callers on a cold or expired cache share one token request.
+ * - Expiry is the local time the request was sent plus `expires_in` (Honeybee's
+ *   `expires_in` is the *remaining* lifetime; `created_at` is only a skew hint).
+ * - Inside `refreshMarginSeconds` (with jitter), the token is refreshed in the background
+ *   while callers keep getting the current one.
+ * - Transient failures are retried with capped, jittered exponential back-off; OAuth errors
+ *   such as `invalid_client` are not. Failures surface as {@link HoneybeeTokenError}.
+ *
+ * @example
+ * const token = await tokens.getAccessToken(['prescriptions:read']);
+ */
+@Injectable()
+export class HoneybeeTokenService implements OnModuleDestroy {
+  private readonly logger = new Logger('HoneybeeTokenService');
+  private readonly client: TokenEndpointClient;
+  private readonly slots = new Map<string, Slot>();
+  private readonly shutdown = new AbortController();
+  private skewWarned = false;
+
+  constructor(
+    @Inject(HONEYBEE_AUTH_OPTIONS) private readonly options: ResolvedHoneybeeAuthOptions,
+    @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
+  ) {
+    this.client = new TokenEndpointClient(options);
+  }
+
+  /**
+   * A valid access token for `scopes` (default: the module's `scopes`). Order and duplicates
+   * in `scopes` do not matter. Resolves from cache when possible.
+   * @throws HoneybeeTokenError when no token can be obtained.
+   */
+  async getAccessToken(scopes?: readonly string[]): Promise<string> {
+    const slot = this.slot(this.keyOf(scopes));
+    const now = this.clock.now();
+    const current = slot.current;
+    if (current && now < current.usableUntil) {
+      if (now >= current.refreshAt && !slot.inflight && now >= slot.backgroundRetryAt) {
+        this.refreshInBackground(slot, current);
+      }
+      return current.accessToken;
+    }
+    slot.inflight ??= this.fetch(slot);
+    return (await slot.inflight).accessToken;
+  }
+
+  /**
+   * Forgets `token` (after a 401, say), but only while it is still the cached one: a late 401
+   * for an old token never evicts a fresh one. Returns whether anything was forgotten.
+   */
+  invalidate(token: string): boolean {
+    let removed = false;
+    for (const slot of this.slots.values()) {
+      if (slot.current?.accessToken === token) {
+        slot.current = undefined;
+        removed = true;
+      }
+    }
+    if (removed) this.logger.log(`Invalidated access token ${maskToken(token)}`);
+    return removed;
+  }
+
+  /** The state of the token for `scopes` (default: the module's), for health checks. */
+  status(scopes?: readonly string[]): HoneybeeTokenStatus {
+    const slot = this.slots.get(this.keyOf(scopes));
+    const current = slot?.current;
+    const err = slot?.lastError;
+    return {
+      valid: !!current && this.clock.now() < current.usableUntil,
+      expiresAt: current?.expiresAt,
+      refreshing: !!slot?.inflight,
+      lastError: err && {
+        kind: err.kind,
+        status: err.status,
+        error: err.error,
+        requestId: err.requestId,
+        message: err.message,
+      },
+    };
+  }
+
+  /** Aborts requests and back-off waits in flight; later calls fail with kind `aborted`. */
+  onModuleDestroy(): void {
+    this.shutdown.abort();
+  }
+
+  private keyOf(scopes: readonly string[] | undefined): string {
+    if (scopes === undefined) return this.options.scopes.join(' ');
+    for (const s of scopes) {
+      if (typeof s !== 'string' || !isScopeToken(s)) {
+        throw new HoneybeeTokenError(
+          `Invalid scope ${JSON.stringify(s)}: printable ASCII without spaces, quotes or backslashes`,
+          { kind: 'invalid_argument' },
+        );
+      }
+    }
+    return normalizeScopes(scopes).join(' ');
+  }
+
+  private slot(key: string): Slot {
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { key, backgroundRetryAt: 0 };
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  private refreshInBackground(slot: Slot, current: CachedToken): void {
+    const p = this.fetch(slot);
+    slot.inflight = p;
+    p.catch((err: HoneybeeTokenError) => {
+      // The current token is still valid: keep serving it and try again later.
+      const remaining = current.usableUntil - this.clock.now();
+      slot.backgroundRetryAt =
+        this.clock.now() + Math.min(this.options.retry.maxDelayMs, Math.max(1000, remaining / 4));
+      this.logger.warn(
+        `Background token refresh failed; the current token ${maskToken(current.accessToken)} stays in use until it expires: ${err.message}`,
+      );
+    });
+  }
+
+  private async fetch(slot: Slot): Promise<CachedToken> {
+    try {
+      const token = await this.requestWithRetries(slot.key);
+      slot.current = token;
+      slot.lastError = undefined;
+      slot.backgroundRetryAt = 0;
+      return token;
+    } catch (err) {
+      slot.lastError = err as HoneybeeTokenError;
+      throw err;
+    } finally {
+      slot.inflight = undefined;
+    }
+  }
+
+  private async requestWithRetries(key: string): Promise<CachedToken> {
+    const { maxAttempts, initialDelayMs, maxDelayMs } = this.options.retry;
+    const scopes = key ? key.split(' ') : [];
+    for (let attempt = 1; ; attempt++) {
+      if (this.shutdown.signal.aborted) {
+        throw new HoneybeeTokenError('HoneybeeTokenService has been shut down', {
+          kind: 'aborted',
+          attempts: attempt - 1,
+        });
+      }
+      const sentAt = this.clock.now();
+      try {
+        const res = await this.client.request(scopes, this.shutdown.signal);
+        this.checkSkew(res.createdAt, res.serverDate, sentAt);
+        const token = this.toCached(res.accessToken, res.expiresIn, sentAt);
+        this.logger.log(
+          `Obtained access token ${maskToken(token.accessToken)} for scopes "${key}" (expires in ${res.expiresIn} s${res.requestId ? `, X-Request-Id ${res.requestId}` : ''})`,
+        );
+        return token;
+      } catch (e) {
+        const err = e as HoneybeeTokenError;
+        err.attempts = attempt;
+        if (!err.retryable || attempt >= maxAttempts) throw err;
+        const backoff = Math.random() * Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
+        const asked = (err.retryAfterSeconds ?? 0) * 1000;
+        if (asked > maxDelayMs) throw err;
+        const wait = Math.max(backoff, asked);
+        this.logger.warn(
+          `Token request attempt ${attempt}/${maxAttempts} failed (${err.message}); retrying in ${Math.round(wait)} ms`,
+        );
+        try {
+          await this.clock.sleep(wait, this.shutdown.signal);
+        } catch {
+          throw new HoneybeeTokenError('HoneybeeTokenService has been shut down', {
+            kind: 'aborted',
+            attempts: attempt,
+            cause: err,
+          });
+        }
+      }
+    }
+  }
+
+  private toCached(accessToken: string, expiresIn: number, sentAt: number): CachedToken {
+    const lifetime = expiresIn * 1000;
+    const expiresAt = sentAt + lifetime;
+    const margin = Math.min(this.options.refreshMarginMs, lifetime / 3);
+    // Jitter: refresh between 1x and 1.5x the margin before expiry, so replicas spread out.
+    const refreshAt = expiresAt - margin * (1 + 0.5 * Math.random());
+    const usableUntil = expiresAt - Math.min(this.options.expiryLeewayMs, lifetime / 10);
+    return { accessToken, expiresAt, refreshAt, usableUntil };
+  }
+
+  private checkSkew(createdAt: number | undefined, serverDate: number | undefined, sentAt: number) {
+    if (this.skewWarned) return;
+    const local = this.clock.now();
+    // created_at of a reused token is in the past by design, so only a future one is suspect.
+    const skews = [
+      serverDate !== undefined ? Math.abs(serverDate - local) : 0,
+      createdAt !== undefined ? createdAt * 1000 - local : 0,
+    ];
+    const worst = Math.max(...skews);
+    if (worst > 60_000) {
+      this.skewWarned = true;
+      this.logger.warn(
+        `The token server's clock differs from ours by about ${Math.round(worst / 1000)} s; expiry is computed from our own clock (request sent at ${new Date(sentAt).toISOString()})`,
+      );
+    }
+  }
+
+  /** Never shows a token or the secret. */
+  [inspect.custom](): string {
+    return `HoneybeeTokenService { clientId: '${this.options.clientId}', scopeSets: ${this.slots.size} }`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { clientId: this.options.clientId, scopeSets: this.slots.size };
+  }
+}
