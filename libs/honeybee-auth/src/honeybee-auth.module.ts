@@ -7,11 +7,14 @@ import {
 import type { HoneybeeAuthModuleOptions } from './options/honeybee-auth-options.interface.js';
 import { resolveOptions } from './options/resolve-options.js';
 import { HONEYBEE_AUTH_OPTIONS } from './options/resolved-options.js';
+import { HoneybeeAuthorization } from './outbound/honeybee-authorization.service.js';
+import { HoneybeeHttpService } from './outbound/honeybee-http.service.js';
 import { HoneybeeTokenService } from './outbound/token.service.js';
 
 /**
  * Honeybee Health OAuth 2.0 for Nest: outbound client-credentials tokens
- * ({@link HoneybeeTokenService}) and, in later sections, the authorized HTTP client and the
+ * ({@link HoneybeeTokenService}), the authorized HTTP client ({@link HoneybeeHttpService},
+ * {@link HoneybeeAuthorization} for your own axios instances) and, in later sections, the
  * inbound guards.
  *
  * @example
@@ -31,7 +34,15 @@ import { HoneybeeTokenService } from './outbound/token.service.js';
     },
     { provide: HONEYBEE_CLOCK, useValue: systemClock },
     HoneybeeTokenService,
+    HoneybeeAuthorization,
+    HoneybeeHttpService,
   ],
-  exports: [HONEYBEE_AUTH_OPTIONS, HONEYBEE_CLOCK, HoneybeeTokenService],
+  exports: [
+    HONEYBEE_AUTH_OPTIONS,
+    HONEYBEE_CLOCK,
+    HoneybeeTokenService,
+    HoneybeeAuthorization,
+    HoneybeeHttpService,
+  ],
 })
 export class HoneybeeAuthModule extends ConfigurableModuleClass {}

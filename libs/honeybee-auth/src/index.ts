@@ -19,4 +19,8 @@ export type {
 export { HoneybeeVerifierUnavailableError } from './errors/honeybee-verifier-unavailable.error.js';
 export { HoneybeeTokenService } from './outbound/token.service.js';
 export type { HoneybeeTokenStatus } from './outbound/token.service.js';
+export { HoneybeeHttpService } from './outbound/honeybee-http.service.js';
+export { HoneybeeAuthorization } from './outbound/honeybee-authorization.service.js';
+export type { HoneybeeRequestOptions } from './outbound/honeybee-request-options.js';
+export { requestIdOf } from './outbound/api-error.js';
 export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';
