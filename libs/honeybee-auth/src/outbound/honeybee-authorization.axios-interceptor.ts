@@ -42,8 +42,8 @@ type Outcome = { response: AxiosResponse } | { error: unknown };
  *   drops the token if the request no longer targets the granted origin; drops it on any
  *   redirect that leaves the granted origin; on a 401 that answered our token, invalidates the
  *   token and replays the request once with a fresh one (unless the body is a stream); and
- *   masks the token in the config and hides the raw socket request of the response or error
- *   handed back, so logging either never prints the token.
+ *   masks the token in the config and hides the raw `http.ClientRequest` of the response or
+ *   error handed back, so logging either never prints the token.
  *
  * Install it with `HoneybeeAuthorization.install(instance)` rather than by hand.
  */
@@ -225,9 +225,10 @@ function maskAuthorization(headers: AxiosHeaders, tokens: readonly string[]): vo
 }
 
 /**
- * Makes the raw `http.ClientRequest` (whose buffered header block holds the token) a
- * non-enumerable property of the response and error: still readable as `.request`, but no longer
- * printed by `util.inspect` or walked by structured loggers.
+ * Turns `.request` of the response and of the error (the raw `http.ClientRequest`, whose
+ * buffered header block and follow-redirects state hold the token) into a non-enumerable
+ * accessor: `error.request` still returns it, but `util.inspect` (even with `showHidden`) shows
+ * `[Getter]` instead of walking into it, and `JSON.stringify` and structured loggers skip it.
  */
 function conceal(outcome: Outcome): void {
   if ('response' in outcome) {
@@ -242,7 +243,14 @@ function conceal(outcome: Outcome): void {
 
 function hide(target: object, key: string): void {
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
-  if (descriptor?.enumerable) {
-    Object.defineProperty(target, key, { ...descriptor, enumerable: false });
-  }
+  if (!descriptor || !('value' in descriptor) || !descriptor.configurable) return;
+  let value: unknown = descriptor.value;
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: false,
+    get: () => value,
+    set: (next: unknown) => {
+      value = next;
+    },
+  });
 }
