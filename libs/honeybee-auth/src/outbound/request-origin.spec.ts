@@ -34,15 +34,43 @@ describe('requestOriginOf', () => {
     ['leading space: axios treats it as relative', ' https://evil.com/x', ALLOWED],
     ['leading tab: axios treats it as relative', '\thttps://evil.com/x', ALLOWED],
     ['other host', 'https://evil.com/v1', 'https://evil.com'],
-    ['allowed host as a prefix', `${ALLOWED}.evil.com/v1`, 'https://partners.honeybeehealth.com.evil.com'],
+    [
+      'allowed host as a prefix',
+      `${ALLOWED}.evil.com/v1`,
+      'https://partners.honeybeehealth.com.evil.com',
+    ],
     ['allowed host as userinfo', `${ALLOWED}@evil.com/v1`, 'https://evil.com'],
     ['allowed host:port as userinfo', `${ALLOWED}:443@evil.com/v1`, 'https://evil.com'],
-    ['backslash in userinfo position', 'https://evil.com\\@partners.honeybeehealth.com', 'https://evil.com'],
-    ['query that looks like userinfo', 'https://evil.com?@partners.honeybeehealth.com', 'https://evil.com'],
-    ['encoded dot', 'https://partners.honeybeehealth.com%2eevil.com/', 'https://partners.honeybeehealth.com.evil.com'],
-    ['trailing dot', 'https://partners.honeybeehealth.com./v1', 'https://partners.honeybeehealth.com.'],
-    ['http on the same host', 'http://partners.honeybeehealth.com/v1', 'http://partners.honeybeehealth.com'],
-    ['other port', 'https://partners.honeybeehealth.com:8443/v1', 'https://partners.honeybeehealth.com:8443'],
+    [
+      'backslash in userinfo position',
+      'https://evil.com\\@partners.honeybeehealth.com',
+      'https://evil.com',
+    ],
+    [
+      'query that looks like userinfo',
+      'https://evil.com?@partners.honeybeehealth.com',
+      'https://evil.com',
+    ],
+    [
+      'encoded dot',
+      'https://partners.honeybeehealth.com%2eevil.com/',
+      'https://partners.honeybeehealth.com.evil.com',
+    ],
+    [
+      'trailing dot',
+      'https://partners.honeybeehealth.com./v1',
+      'https://partners.honeybeehealth.com.',
+    ],
+    [
+      'http on the same host',
+      'http://partners.honeybeehealth.com/v1',
+      'http://partners.honeybeehealth.com',
+    ],
+    [
+      'other port',
+      'https://partners.honeybeehealth.com:8443/v1',
+      'https://partners.honeybeehealth.com:8443',
+    ],
     ['protocol-relative (axios cannot send it without a base)', '//evil.com/x', undefined],
     ['scheme without slashes (axios refuses it)', 'https:evil.com/x', undefined],
     ['scheme with backslashes (axios refuses it)', 'https:\\\\evil.com/x', undefined],
@@ -67,7 +95,9 @@ describe('requestOriginOf', () => {
   });
 
   it('gives no origin to a Unix-socket request, whatever its URL says', () => {
-    expect(requestOriginOf({ baseURL: BASE, url: '/x', socketPath: '/tmp/s.sock' })).toBeUndefined();
+    expect(
+      requestOriginOf({ baseURL: BASE, url: '/x', socketPath: '/tmp/s.sock' }),
+    ).toBeUndefined();
   });
 
   it('gives no origin to a url that is not a string', () => {
