@@ -17,6 +17,11 @@ const AXIOS_DEFAULT_ACCEPT = 'application/json, text/plain, */*';
 /** axios's own adapter preference, used when the config names none. */
 const DEFAULT_ADAPTERS: NonNullable<AxiosRequestConfig['adapter']> = ['xhr', 'http', 'fetch'];
 
+/** A token masked by this module, as left in a finished request's config: `Bearer abcd…(43)`. */
+const MASKED_BEARER = /^Bearer \S{0,4}…\(\d+\)$/;
+/** The per-request wrappers this module installed (adapter, `beforeRedirect`) → what they wrap. */
+const wrapped = new WeakMap<object, unknown>();
+
 /** What one authorized request was granted. */
 interface Grant {
   /** The allowed origin the token was issued for; the only one it may reach. */
@@ -45,6 +50,10 @@ type Outcome = { response: AxiosResponse } | { error: unknown };
  *   masks the token in the config and hides the raw `http.ClientRequest` of the response or
  *   error handed back, so logging either never prints the token.
  *
+ * A finished request's config (`error.config`, `response.config`) can be sent again, as retry
+ * helpers do: the masked header and the wrappers are taken off and the request is authorized
+ * afresh.
+ *
  * Install it with `HoneybeeAuthorization.install(instance)` rather than by hand.
  */
 export class HoneybeeAuthorizationAxiosInterceptor {
@@ -71,10 +80,20 @@ export class HoneybeeAuthorizationAxiosInterceptor {
   readonly onRequest = async (
     config: InternalAxiosRequestConfig,
   ): Promise<InternalAxiosRequestConfig> => {
-    const options: HoneybeeRequestOptions | undefined = config.honeybee;
-    if (options?.authorize === false || config.auth) return config;
     const headers = AxiosHeaders.from(config.headers);
     config.headers = headers;
+    // A finished request's config (error.config, response.config) may be sent again, as retry
+    // helpers do: take off what this module put on it, then decide afresh.
+    if (MASKED_BEARER.test(String(headers.get('authorization') ?? ''))) {
+      headers.delete('authorization');
+    }
+    if (wrapped.has(config.adapter as object)) config.adapter = unwrap(config.adapter);
+    if (wrapped.has(config.beforeRedirect as object)) {
+      config.beforeRedirect = unwrap(config.beforeRedirect);
+    }
+
+    const options: HoneybeeRequestOptions | undefined = config.honeybee;
+    if (options?.authorize === false || config.auth) return config;
     if (headers.get('authorization')) return config;
     const url = requestUrlOf(config);
     // A URL with userinfo is sent with Basic credentials by axios: it has its own authorization.
@@ -100,13 +119,13 @@ export class HoneybeeAuthorizationAxiosInterceptor {
 
   /** Wraps the request's adapter; see the class comment for what it adds. */
   private authorizingAdapter(inner: AxiosRequestConfig['adapter'], grant: Grant): AxiosAdapter {
-    return async (config) => {
-      const adapter = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
+    const adapter: AxiosAdapter = async (config) => {
+      const dispatch = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
       const headers = config.headers;
       // Interceptors that ran after ours may have pointed the request elsewhere.
       if (requestOriginOf(config) !== grant.origin) {
         if (headers.get('authorization') === bearer(grant.token)) headers.delete('authorization');
-        return adapter(config);
+        return dispatch(config);
       }
 
       let token = grant.token;
@@ -114,7 +133,7 @@ export class HoneybeeAuthorizationAxiosInterceptor {
       config.beforeRedirect = guardRedirects(config.beforeRedirect, grant.origin, () => token);
       const send = async (): Promise<Outcome> => {
         try {
-          return { response: await adapter(config) };
+          return { response: await dispatch(config) };
         } catch (error) {
           return { error };
         }
@@ -149,6 +168,8 @@ export class HoneybeeAuthorizationAxiosInterceptor {
         maskAuthorization(headers, used);
       }
     };
+    wrapped.set(adapter, inner);
+    return adapter;
   }
 }
 
@@ -168,7 +189,11 @@ function guardRedirects(
   origin: string,
   currentToken: () => string,
 ): NonNullable<AxiosRequestConfig['beforeRedirect']> {
-  return (options, responseDetails, requestDetails) => {
+  const guard: NonNullable<AxiosRequestConfig['beforeRedirect']> = (
+    options,
+    responseDetails,
+    requestDetails,
+  ) => {
     userHook?.(options, responseDetails, requestDetails);
     let target: string | undefined;
     try {
@@ -184,6 +209,15 @@ function guardRedirects(
       }
     }
   };
+  wrapped.set(guard, userHook);
+  return guard;
+}
+
+/** What a wrapper of this module wrapped (through any number of layers). */
+function unwrap<T>(value: T): T {
+  let current: unknown = value;
+  while (typeof current === 'function' && wrapped.has(current)) current = wrapped.get(current);
+  return current as T;
 }
 
 /**

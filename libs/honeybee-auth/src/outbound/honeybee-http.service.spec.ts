@@ -483,6 +483,21 @@ describe('HoneybeeHttpService', () => {
         api = await RecordingTokenServer.start();
       });
 
+      it("sends a finished request's config again with a real token, as retry helpers do", async () => {
+        api.respond(() => ({ status: 503, body: '' }), partnersApi);
+        const err = (await failure(firstValueFrom(http.get('/patients/1/rx')))) as AxiosError;
+        expect(err.config?.headers.Authorization).toMatch(/…/);
+        // HttpService cancels its CancelToken when the Observable ends: send without it.
+        const res = await http.axiosRef.request({ ...err.config, cancelToken: undefined });
+        expect(res.status).toBe(200);
+        expect(apiRequests().map(bearerOf)).toEqual([lastIssued(), lastIssued()]);
+
+        // Sent a third time into a persistent 401: still exactly one replay, not one per layer.
+        api.respond(unauthorized);
+        await failure(http.axiosRef.request({ ...res.config, cancelToken: undefined }));
+        expect(apiRequests()).toHaveLength(4);
+      });
+
       it('masks the token in a successful response too', async () => {
         const res: AxiosResponse = await firstValueFrom(http.get('/patients/1/rx'));
         expect(res.config.headers.Authorization).toMatch(/^Bearer tok-…\(43\)$/);
