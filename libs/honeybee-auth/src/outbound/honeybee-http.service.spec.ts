@@ -538,6 +538,17 @@ describe('HoneybeeHttpService', () => {
       expect(api.requests[1].headers.authorization).toBeUndefined();
     });
 
+    it('takes instance-wide honeybee settings from HttpModule.register() options', async () => {
+      const moduleRef = await compile({}, [
+        HttpModule.register({ baseURL: `${api.url}/v1`, honeybee: { scopes: ['orders:write'] } }),
+      ]);
+      const http = moduleRef.get(HttpService);
+      moduleRef.get(HoneybeeAuthorization).install(http.axiosRef);
+      await firstValueFrom(http.post('/orders', {}));
+      await firstValueFrom(http.get('/patients/1/rx', { honeybee: { scopes: ['x:y'] } }));
+      expect(tokenServer.requests.map((r) => r.form.get('scope'))).toEqual(['orders:write', 'x:y']);
+    });
+
     it('drops the token at dispatch when a later interceptor moves the request elsewhere', async () => {
       const moduleRef = await compile({}, [HttpModule.register({ baseURL: `${api.url}/v1` })]);
       const http = moduleRef.get(HttpService);
