@@ -260,4 +260,39 @@ describe('Outbound HTTP to Honeybee (e2e, emulator)', () => {
       expect(other.requests[0].headers.authorization).toBeUndefined();
     });
   });
+
+  it('keeps two replicas working when each new token revokes the previous one', async () => {
+    emu.configure({ revokePreviousToken: true });
+    const replica = await Test.createTestingModule({
+      imports: [
+        PartnersAppModule.register(
+          {
+            clientId: CLIENT_ID,
+            clientSecret: SECRET,
+            tokenUrl: emu.tokenUrl,
+            apiBaseUrl: emu.apiBaseUrl,
+            scopes: ['prescriptions:read'],
+            allowInsecureLoopback: true,
+          },
+          emu.apiBaseUrl,
+        ),
+      ],
+    })
+      .overrideProvider(HONEYBEE_CLOCK)
+      .useValue(clock)
+      .compile();
+    try {
+      const b = replica.get(PartnersClient);
+      await partners.prescriptions('p_1'); // A gets T1
+      await b.prescriptions('p_1'); // B gets T2, which revokes T1
+      await partners.prescriptions('p_2'); // A: 401 with T1, T3 (revokes T2), replayed
+      await b.prescriptions('p_2'); // B: 401 with T2, T4 (revokes T3), replayed
+      const [t1, t2, t3, t4] = emu.issuedTokens().map((t) => sent(t.accessToken));
+      expect(apiAuth()).toEqual([t1, t2, t1, t3, t2, t4]);
+      expect(emu.issuedTokens()).toHaveLength(4);
+      expect(emu.revokedTokens()).toHaveLength(3);
+    } finally {
+      await replica.close();
+    }
+  });
 });
