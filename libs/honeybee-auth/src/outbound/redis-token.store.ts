@@ -80,34 +80,34 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.run(this.redis.get(this.k(key)))) ?? undefined;
+    return (await this.run(() => this.redis.get(this.k(key)))) ?? undefined;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.run(this.redis.set(this.k(key), value, 'PX', Math.max(1, Math.floor(ttlMs))));
-    await this.run(this.redis.publish(this.channel, key));
+    await this.run(() => this.redis.set(this.k(key), value, 'PX', Math.max(1, Math.floor(ttlMs))));
+    await this.run(() => this.redis.publish(this.channel, key));
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    return (await this.run(this.redis.eval(COMPARE_AND_DELETE, 1, this.k(key), value))) === 1;
+    return (await this.run(() => this.redis.eval(COMPARE_AND_DELETE, 1, this.k(key), value))) === 1;
   }
 
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const ok = await this.run(
+    const ok = await this.run(() =>
       this.redis.set(this.k(`lock:${key}`), owner, 'PX', Math.ceil(ttlMs), 'NX'),
     );
     return ok === 'OK';
   }
 
   async extendLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const r = await this.run(
+    const r = await this.run(() =>
       this.redis.eval(COMPARE_AND_EXTEND, 1, this.k(`lock:${key}`), owner, Math.ceil(ttlMs)),
     );
     return r === 1;
   }
 
   async releaseLock(key: string, owner: string): Promise<void> {
-    await this.run(this.redis.eval(COMPARE_AND_DELETE, 1, this.k(`lock:${key}`), owner));
+    await this.run(() => this.redis.eval(COMPARE_AND_DELETE, 1, this.k(`lock:${key}`), owner));
   }
 
   async waitForUpdate(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -128,7 +128,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async ping(): Promise<void> {
-    await this.run(this.redis.ping());
+    await this.run(() => this.redis.ping());
   }
 
   /** Closes the connections this store opened (not a client you passed in). */
@@ -152,7 +152,11 @@ export class RedisTokenStore implements TokenStore {
     return `${this.prefix}${key}`;
   }
 
-  private run<T>(command: Promise<T>): Promise<T> {
+  /**
+   * Runs a command once the connection is ready, all within `operationTimeoutMs`. Commands are
+   * never queued while Redis is away (a late lock or write would do harm), they fail instead.
+   */
+  private async run<T>(command: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -160,7 +164,20 @@ export class RedisTokenStore implements TokenStore {
         this.timeoutMs,
       ).unref();
     });
-    command.catch(() => undefined);
-    return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
+    const work = (async () => {
+      if (this.redis.status !== 'ready') await this.ready();
+      return command();
+    })();
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private ready(): Promise<void> {
+    if (this.redis.status === 'wait') void this.redis.connect().catch(() => undefined);
+    return new Promise((resolve) => this.redis.once('ready', () => resolve()));
   }
 }
