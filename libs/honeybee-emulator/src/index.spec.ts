@@ -1,4 +1,5 @@
-import * as api from './index.js';
+// Imported the way consumers import it, so the path alias is checked too.
+import * as api from '@app/honeybee-emulator';
 
 describe('public API', () => {
   it('exports exactly these runtime values', () => {
