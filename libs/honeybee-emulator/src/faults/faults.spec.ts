@@ -138,7 +138,11 @@ describe('fault injection', () => {
     emu.injectFault('api', { resetConnection: true }, { times: 1 });
     const outcome = await rawRequest(`${emu.apiBaseUrl}/patients/p_1/rx`);
     expect(outcome.kind).toBe('no-response');
-    expect(outcome.kind === 'no-response' && outcome.error.code).toBe('ECONNRESET');
+    // A TCP RST, not a polite FIN (which Node reports as "socket hang up").
+    expect(outcome.kind === 'no-response' && [outcome.error.code, outcome.error.message]).toEqual([
+      'ECONNRESET',
+      'read ECONNRESET',
+    ]);
     expect(emu.requests('api')[0]!.fault).toBe('resetConnection');
   });
 
