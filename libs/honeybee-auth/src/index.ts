@@ -20,3 +20,27 @@ export { HoneybeeVerifierUnavailableError } from './errors/honeybee-verifier-una
 export { HoneybeeTokenService } from './outbound/token.service.js';
 export type { HoneybeeTokenStatus } from './outbound/token.service.js';
 export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';
+export {
+  PUBLIC_KEY,
+  Public,
+  REQUIRED_ANY_SCOPE_KEY,
+  REQUIRED_SCOPES_KEY,
+  RequireAnyScope,
+  RequireScopes,
+} from './inbound/require-scopes.decorator.js';
+export { ScopesGuard } from './inbound/scopes.guard.js';
+export { HoneybeeWebhookGuard } from './inbound/honeybee-webhook.guard.js';
+export { CurrentPrincipal } from './inbound/current-principal.decorator.js';
+export { HONEYBEE_TOKEN_VERIFIER } from './inbound/token-verifier.provider.js';
+export { VerificationCache } from './inbound/verification.cache.js';
+export {
+  HoneybeeBadRequestException,
+  HoneybeeForbiddenException,
+  HoneybeeServiceUnavailableException,
+  HoneybeeUnauthorizedException,
+} from './inbound/bearer-challenge.exceptions.js';
+export type {
+  BearerErrorCode,
+  HoneybeeAuthException,
+  HoneybeeAuthExceptionDetails,
+} from './inbound/bearer-challenge.exceptions.js';
