@@ -126,7 +126,8 @@ export class VerificationCache implements OnModuleDestroy {
               : 'Token verification was aborted',
           ),
         );
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     });
     const verification = Promise.resolve().then(() => this.verifier.verify(token, signal));
     verification.catch(() => undefined); // it may settle after losing the race
