@@ -5,6 +5,7 @@ export type {
   HoneybeeInboundOptions,
   HoneybeeJwtVerifierOptions,
   HoneybeeRetryOptions,
+  HoneybeeTokenStoreOptions,
   HoneybeeVerificationCacheOptions,
 } from './options/honeybee-auth-options.interface.js';
 export { DEFAULT_API_BASE_URL, DEFAULT_TOKEN_URL } from './options/resolve-options.js';
@@ -19,6 +20,10 @@ export type {
 export { HoneybeeVerifierUnavailableError } from './errors/honeybee-verifier-unavailable.error.js';
 export { HoneybeeTokenService } from './outbound/token.service.js';
 export type { HoneybeeTokenStatus } from './outbound/token.service.js';
+export type { TokenStore } from './outbound/token-store.interface.js';
+export { MemoryTokenStore } from './outbound/memory-token.store.js';
+export { RedisTokenStore } from './outbound/redis-token.store.js';
+export type { RedisTokenStoreOptions } from './outbound/redis-token.store.js';
 export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';
 export {
   PUBLIC_KEY,

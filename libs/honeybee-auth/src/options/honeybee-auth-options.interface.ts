@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
+import type { TokenStore } from '../outbound/token-store.interface.js';
 
 /** How the client authenticates to the token endpoint. Exactly one is used per request. */
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
@@ -22,6 +23,29 @@ export interface HoneybeeRetryOptions {
    * @default 10000
    */
   maxDelayMs?: number;
+}
+
+/** A token store shared by replicas (see `RedisTokenStore`). */
+export interface HoneybeeTokenStoreOptions {
+  /** The store, e.g. `new RedisTokenStore({ url })`. */
+  store: TokenStore;
+  /**
+   * Key material for encrypting tokens at rest (AES-256-GCM via HKDF), at least 32 characters.
+   * @default the client secret
+   */
+  encryptionKey?: string;
+  /**
+   * Lifetime of the refresh lock, in milliseconds; extended before each retry. If its holder
+   * dies, another replica takes over after this long.
+   * @default tokenRequestTimeoutMs + 5000
+   */
+  lockTtlMs?: number;
+  /**
+   * Longest a replica waits for another replica's token before fetching its own, in
+   * milliseconds.
+   * @default 2 x lockTtlMs
+   */
+  waitTimeoutMs?: number;
 }
 
 /** JWT access tokens checked locally against a JWKS (the `jwt` verifier). */
@@ -197,6 +221,11 @@ export interface HoneybeeAuthModuleOptions {
    * @default 65536
    */
   maxTokenResponseBytes?: number;
+  /**
+   * Share tokens across replicas through a store (Redis), so one replica fetches and all use it.
+   * @default none: each process holds its own tokens
+   */
+  tokenStore?: HoneybeeTokenStoreOptions;
   /** Secret of `X-Honeybee-Secret` on webhooks, for `HoneybeeWebhookGuard`. */
   webhookSecret?: string;
   /** Options for checking inbound Bearer tokens (`ScopesGuard`). */

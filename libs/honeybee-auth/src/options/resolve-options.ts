@@ -77,6 +77,12 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
 
   const retry = raw.retry ?? {};
   const tokenOrigin = new URL(tokenUrl).origin;
+  const tokenRequestTimeoutMs = number(
+    raw.tokenRequestTimeoutMs,
+    'tokenRequestTimeoutMs',
+    10_000,
+    1,
+  );
   return {
     clientId,
     clientSecret,
@@ -88,18 +94,49 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     allowedOrigins: [...new Set(allowedOrigins)],
     refreshMarginMs: 1000 * number(raw.refreshMarginSeconds, 'refreshMarginSeconds', 300, 0),
     expiryLeewayMs: 1000 * number(raw.expiryLeewaySeconds, 'expiryLeewaySeconds', 10, 0),
-    tokenRequestTimeoutMs: number(raw.tokenRequestTimeoutMs, 'tokenRequestTimeoutMs', 10_000, 1),
+    tokenRequestTimeoutMs,
     retry: {
       maxAttempts: integer(retry.maxAttempts, 'retry.maxAttempts', 3, 1),
       initialDelayMs: number(retry.initialDelayMs, 'retry.initialDelayMs', 250, 0),
       maxDelayMs: number(retry.maxDelayMs, 'retry.maxDelayMs', 10_000, 0),
     },
     maxTokenResponseBytes: integer(raw.maxTokenResponseBytes, 'maxTokenResponseBytes', 65_536, 256),
+    tokenStore: resolveTokenStore(raw, clientSecret, tokenRequestTimeoutMs),
     webhookSecret:
       raw.webhookSecret === undefined
         ? undefined
         : new Secret(requiredString(raw.webhookSecret, 'webhookSecret')),
     inbound: resolveInbound(raw, tokenOrigin, url),
+  };
+}
+
+function resolveTokenStore(
+  raw: HoneybeeAuthModuleOptions,
+  clientSecret: Secret,
+  tokenRequestTimeoutMs: number,
+): ResolvedHoneybeeAuthOptions['tokenStore'] {
+  const ts = raw.tokenStore;
+  if (ts === undefined) return undefined;
+  const store = ts?.store as unknown as Record<string, unknown> | undefined;
+  const methods = ['get', 'set', 'deleteIfEquals', 'tryLock', 'extendLock', 'releaseLock'];
+  if (!store || methods.some((m) => typeof store[m] !== 'function')) {
+    throw new HoneybeeConfigError('tokenStore.store', 'must implement TokenStore');
+  }
+  if (
+    ts.encryptionKey !== undefined &&
+    (typeof ts.encryptionKey !== 'string' || ts.encryptionKey.length < 32)
+  ) {
+    throw new HoneybeeConfigError(
+      'tokenStore.encryptionKey',
+      'must be a string of at least 32 characters',
+    );
+  }
+  const lockTtlMs = number(ts.lockTtlMs, 'tokenStore.lockTtlMs', tokenRequestTimeoutMs + 5000, 1);
+  return {
+    store: ts.store,
+    encryptionKey: ts.encryptionKey ? new Secret(ts.encryptionKey) : clientSecret,
+    lockTtlMs,
+    waitTimeoutMs: number(ts.waitTimeoutMs, 'tokenStore.waitTimeoutMs', 2 * lockTtlMs, 1),
   };
 }
 

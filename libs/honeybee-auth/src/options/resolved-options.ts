@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { Secret } from '../common/secret.js';
 import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
+import type { TokenStore } from '../outbound/token-store.interface.js';
 import type { ClientAuthMethod } from './honeybee-auth-options.interface.js';
 
 /** DI token of the validated, normalised options ({@link ResolvedHoneybeeAuthOptions}). */
@@ -50,6 +51,12 @@ export interface ResolvedHoneybeeAuthOptions {
   tokenRequestTimeoutMs: number;
   retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number };
   maxTokenResponseBytes: number;
+  tokenStore?: {
+    store: TokenStore;
+    encryptionKey: Secret;
+    lockTtlMs: number;
+    waitTimeoutMs: number;
+  };
   webhookSecret?: Secret;
   inbound: ResolvedInboundOptions;
 }

@@ -1,5 +1,7 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
@@ -9,16 +11,21 @@ import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import { TokenEndpointClient } from './token-endpoint.client.js';
+import { TokenSealer, storeKeyOf } from './token-sealer.js';
 
 /** A cached token and the moments that matter for it, in epoch ms. */
 interface CachedToken {
   readonly accessToken: string;
   /** Local send time + `expires_in`. */
   readonly expiresAt: number;
+  /** Local send time of the token request. */
+  readonly obtainedAt: number;
   /** After this, a background refresh starts (margin + jitter before expiry). */
   readonly refreshAt: number;
   /** After this, the token is no longer handed out (leeway before expiry). */
   readonly usableUntil: number;
+  /** The encrypted value in the shared store, when it came from or went to one. */
+  readonly sealed?: string;
 }
 
 /** Per scope set: the current token, the request in flight, the next background attempt. */
@@ -28,6 +35,8 @@ interface Slot {
   inflight?: Promise<CachedToken>;
   backgroundRetryAt: number;
   lastError?: HoneybeeTokenError;
+  /** The last token invalidated here: never adopted again from the shared store. */
+  rejected?: string;
 }
 
 /** A snapshot of the provider's state for one scope set, for health checks. */
@@ -38,6 +47,8 @@ export interface HoneybeeTokenStatus {
   expiresAt?: number;
   /** A token request is in flight. */
   refreshing: boolean;
+  /** With a shared token store: whether it answered the last time it was used. */
+  storeHealthy?: boolean;
   /** The last failure, if the last attempt failed. */
   lastError?: Pick<HoneybeeTokenError, 'kind' | 'status' | 'error' | 'requestId' | 'message'>;
 }
@@ -62,13 +73,19 @@ export class HoneybeeTokenService implements OnModuleDestroy {
   private readonly client: TokenEndpointClient;
   private readonly slots = new Map<string, Slot>();
   private readonly shutdown = new AbortController();
+  private readonly sealer?: TokenSealer;
   private skewWarned = false;
+  private storeHealthy = true;
+  private undecryptableWarned = false;
 
   constructor(
     @Inject(HONEYBEE_AUTH_OPTIONS) private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
   ) {
     this.client = new TokenEndpointClient(options);
+    if (options.tokenStore) {
+      this.sealer = new TokenSealer(options.tokenStore.encryptionKey.reveal(), options.clientId);
+    }
   }
 
   /**
@@ -97,9 +114,18 @@ export class HoneybeeTokenService implements OnModuleDestroy {
   invalidate(token: string): boolean {
     let removed = false;
     for (const slot of this.slots.values()) {
-      if (slot.current?.accessToken === token) {
-        slot.current = undefined;
-        removed = true;
+      const current = slot.current;
+      if (current?.accessToken !== token) continue;
+      slot.current = undefined;
+      slot.rejected = token;
+      removed = true;
+      const store = this.options.tokenStore?.store;
+      if (store && current.sealed) {
+        // Evict it for every replica, but only while it is still the stored one.
+        store.deleteIfEquals(this.storeKey(slot), current.sealed).then(
+          () => this.storeOk(),
+          (err: unknown) => this.storeFailed(err),
+        );
       }
     }
     if (removed) this.logger.log(`Invalidated access token ${maskToken(token)}`);
@@ -115,6 +141,7 @@ export class HoneybeeTokenService implements OnModuleDestroy {
       valid: !!current && this.clock.now() < current.usableUntil,
       expiresAt: current?.expiresAt,
       refreshing: !!slot?.inflight,
+      storeHealthy: this.options.tokenStore ? this.storeHealthy : undefined,
       lastError: err && {
         kind: err.kind,
         status: err.status,
@@ -123,6 +150,22 @@ export class HoneybeeTokenService implements OnModuleDestroy {
         message: err.message,
       },
     };
+  }
+
+  /**
+   * With a shared token store: pings it and returns whether it answered (undefined without a
+   * store). For health checks.
+   */
+  async checkStore(): Promise<boolean | undefined> {
+    const store = this.options.tokenStore?.store;
+    if (!store) return undefined;
+    try {
+      await (store.ping ? store.ping() : store.get('ping'));
+      this.storeOk();
+    } catch (err) {
+      this.storeFailed(err);
+    }
+    return this.storeHealthy;
   }
 
   /** Aborts requests and back-off waits in flight; later calls fail with kind `aborted`. */
@@ -168,7 +211,9 @@ export class HoneybeeTokenService implements OnModuleDestroy {
 
   private async fetch(slot: Slot): Promise<CachedToken> {
     try {
-      const token = await this.requestWithRetries(slot.key);
+      const token = this.options.tokenStore
+        ? await this.fetchShared(slot)
+        : await this.requestWithRetries(slot.key);
       slot.current = token;
       slot.lastError = undefined;
       slot.backgroundRetryAt = 0;
@@ -181,7 +226,117 @@ export class HoneybeeTokenService implements OnModuleDestroy {
     }
   }
 
-  private async requestWithRetries(key: string): Promise<CachedToken> {
+  /**
+   * With a shared store: adopt another replica's token, or take the lock and fetch for all;
+   * those without the lock wait for the winner's token. Any store failure falls back to a
+   * local fetch, so Redis trouble never breaks calls.
+   */
+  private async fetchShared(slot: Slot): Promise<CachedToken> {
+    const { store, lockTtlMs, waitTimeoutMs } = this.options.tokenStore!;
+    const key = this.storeKey(slot);
+    const owner = randomUUID();
+    // Waiting is real time (the store's TTLs and pub/sub are), not the injected clock.
+    const deadline = performance.now() + waitTimeoutMs;
+    try {
+      for (;;) {
+        const adopted = await this.readShared(slot, key);
+        if (adopted) return adopted;
+        if (await store.tryLock(key, owner, lockTtlMs)) {
+          try {
+            // Double-check: the previous holder may have stored a token just before we locked.
+            const again = await this.readShared(slot, key);
+            if (again) return again;
+            const token = await this.requestWithRetries(slot.key, () =>
+              store.extendLock(key, owner, lockTtlMs).catch(() => false),
+            );
+            return await this.writeShared(key, token);
+          } finally {
+            await store.releaseLock(key, owner).catch(() => undefined);
+          }
+        }
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          this.logger.warn(
+            `Waited ${waitTimeoutMs} ms for another replica's token; fetching one locally`,
+          );
+          return await this.requestWithRetries(slot.key);
+        }
+        await store.waitForUpdate(key, Math.min(left, lockTtlMs), this.shutdown.signal);
+        if (this.shutdown.signal.aborted) return await this.requestWithRetries(slot.key);
+      }
+    } catch (err) {
+      if (err instanceof HoneybeeTokenError) throw err;
+      this.storeFailed(err);
+      return this.requestWithRetries(slot.key);
+    }
+  }
+
+  /** A usable token from the store that is not the one being replaced nor a rejected one. */
+  private async readShared(slot: Slot, key: string): Promise<CachedToken | undefined> {
+    const value = await this.options.tokenStore!.store.get(key);
+    this.storeOk();
+    if (!value) return undefined;
+    const shared = this.sealer!.open(key, value);
+    if (!shared) {
+      if (!this.undecryptableWarned) {
+        this.undecryptableWarned = true;
+        this.logger.warn(
+          'A token in the shared store cannot be decrypted (replicas with different encryption keys or client secrets?); ignoring it',
+        );
+      }
+      return undefined;
+    }
+    if (shared.accessToken === slot.rejected || shared.accessToken === slot.current?.accessToken) {
+      return undefined;
+    }
+    const token = this.toCached(
+      shared.accessToken,
+      (shared.expiresAt - shared.obtainedAt) / 1000,
+      shared.obtainedAt,
+      value,
+    );
+    return this.clock.now() < token.usableUntil ? token : undefined;
+  }
+
+  /** Stores a freshly fetched token for all replicas; a store failure only costs sharing. */
+  private async writeShared(key: string, token: CachedToken): Promise<CachedToken> {
+    const sealed = this.sealer!.seal(key, {
+      accessToken: token.accessToken,
+      expiresAt: token.expiresAt,
+      obtainedAt: token.obtainedAt,
+    });
+    try {
+      await this.options.tokenStore!.store.set(key, sealed, token.expiresAt - this.clock.now());
+      this.storeOk();
+      return { ...token, sealed };
+    } catch (err) {
+      this.storeFailed(err);
+      return token;
+    }
+  }
+
+  private storeKey(slot: Slot): string {
+    return storeKeyOf('token:', this.options.tokenUrl, this.options.clientId, slot.key);
+  }
+
+  private storeFailed(err: unknown): void {
+    if (!this.storeHealthy) return;
+    this.storeHealthy = false;
+    this.logger.warn(
+      `Shared token store unavailable (${(err as Error)?.message ?? String(err)}); fetching tokens locally until it recovers`,
+    );
+  }
+
+  private storeOk(): void {
+    if (this.storeHealthy) return;
+    this.storeHealthy = true;
+    this.logger.log('Shared token store reachable again; sharing tokens across replicas');
+  }
+
+  private async requestWithRetries(
+    key: string,
+    beforeRetry?: () => Promise<unknown>,
+  ): Promise<CachedToken> {
     const { maxAttempts, initialDelayMs, maxDelayMs } = this.options.retry;
     const scopes = key ? key.split(' ') : [];
     for (let attempt = 1; ; attempt++) {
@@ -213,6 +368,7 @@ export class HoneybeeTokenService implements OnModuleDestroy {
         );
         try {
           await this.clock.sleep(wait, this.shutdown.signal);
+          await beforeRetry?.();
         } catch {
           throw new HoneybeeTokenError('HoneybeeTokenService has been shut down', {
             kind: 'aborted',
@@ -224,14 +380,19 @@ export class HoneybeeTokenService implements OnModuleDestroy {
     }
   }
 
-  private toCached(accessToken: string, expiresIn: number, sentAt: number): CachedToken {
+  private toCached(
+    accessToken: string,
+    expiresIn: number,
+    sentAt: number,
+    sealed?: string,
+  ): CachedToken {
     const lifetime = expiresIn * 1000;
     const expiresAt = sentAt + lifetime;
     const margin = Math.min(this.options.refreshMarginMs, lifetime / 3);
     // Jitter: refresh between 1x and 1.5x the margin before expiry, so replicas spread out.
     const refreshAt = expiresAt - margin * (1 + 0.5 * Math.random());
     const usableUntil = expiresAt - Math.min(this.options.expiryLeewayMs, lifetime / 10);
-    return { accessToken, expiresAt, refreshAt, usableUntil };
+    return { accessToken, expiresAt, obtainedAt: sentAt, refreshAt, usableUntil, sealed };
   }
 
   private checkSkew(createdAt: number | undefined, serverDate: number | undefined, sentAt: number) {

@@ -1,0 +1,9 @@
+import base from './jest.config.js';
+
+/** Tests that need a real redis-server (`npm run test:redis`); `npm test` skips them. */
+export default {
+  ...base,
+  testMatch: ['**/*.redis.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testTimeout: 60000,
+};
