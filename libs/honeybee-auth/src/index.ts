@@ -34,8 +34,14 @@ export {
   RequireScopes,
 } from './inbound/require-scopes.decorator.js';
 export { ScopesGuard } from './inbound/scopes.guard.js';
-export { HoneybeeWebhookGuard } from './inbound/honeybee-webhook.guard.js';
-export { CurrentPrincipal } from './inbound/current-principal.decorator.js';
+export {
+  HONEYBEE_WEBHOOK_SECRET_HEADER,
+  HoneybeeWebhookGuard,
+} from './inbound/honeybee-webhook.guard.js';
+export {
+  CurrentPrincipal,
+  HONEYBEE_PRINCIPAL_PROPERTY,
+} from './inbound/current-principal.decorator.js';
 export { HONEYBEE_TOKEN_VERIFIER } from './inbound/token-verifier.provider.js';
 export { VerificationCache } from './inbound/verification.cache.js';
 export {
