@@ -276,7 +276,7 @@ describe('stopping with faults pending', () => {
     const faultTimers = new Set<unknown>();
     const cleared = new Set<unknown>();
     globalThis.setTimeout = ((fn: () => void, ms?: number, ...args: unknown[]) => {
-      const t = realSet(fn, ms, ...args);
+      const t = realSet(fn, ms, ...(args as []));
       if (ms === 600_000) faultTimers.add(t);
       return t;
     }) as typeof setTimeout;
