@@ -521,6 +521,14 @@ describe('HoneybeeHttpService', () => {
       expect(JSON.stringify(http.axiosRef.defaults.headers)).not.toMatch(/authorization/i);
     });
 
+    it('times out a Honeybee call after httpTimeoutMs (a request may set its own)', async () => {
+      api.respond(() => new Promise(() => undefined));
+      const http = await start({ httpTimeoutMs: 50 });
+      expect(http.axiosRef.defaults.timeout).toBe(50);
+      const err = await failure(firstValueFrom(http.get('/patients/1/rx')));
+      expect(err).toMatchObject({ code: 'ECONNABORTED' });
+    });
+
     it('authorizes an HttpModule.register() instance with HoneybeeAuthorization.install', async () => {
       const moduleRef = await compile({}, [HttpModule.register({ baseURL: `${api.url}/v1` })]);
       const http = moduleRef.get(HttpService);

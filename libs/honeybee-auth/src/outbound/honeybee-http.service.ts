@@ -22,7 +22,7 @@ export class HoneybeeHttpService extends HttpService {
     @Inject(HoneybeeAuthorization) authorization: HoneybeeAuthorization,
   ) {
     // A private instance: the process-wide default axios and its defaults stay untouched.
-    super(axios.create({ baseURL: options.apiBaseUrl }));
+    super(axios.create({ baseURL: options.apiBaseUrl, timeout: options.httpTimeoutMs }));
     authorization.install(this.axiosRef);
   }
 }
