@@ -1,6 +1,5 @@
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
-import type { LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { TestingModule } from '@nestjs/testing';
 import axios, { AxiosError, isAxiosError } from 'axios';
@@ -23,19 +22,11 @@ import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options
 import { requestIdOf } from './api-error.js';
 import { HoneybeeAuthorization } from './honeybee-authorization.service.js';
 import { HoneybeeHttpService } from './honeybee-http.service.js';
+import { CapturingLogger } from '../../../../test/fixtures/capturing-logger.js';
 
 const SECRET = 'client-secret-that-never-leaks';
 /** Token lifetime granted by the fake token server, in seconds. */
 const LIFETIME = 600;
-
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log = (m: unknown) => void this.lines.push(String(m));
-  warn = (m: unknown) => void this.lines.push(String(m));
-  error = (m: unknown) => void this.lines.push(String(m));
-  debug = (m: unknown) => void this.lines.push(String(m));
-  verbose = (m: unknown) => void this.lines.push(String(m));
-}
 
 const bearerOf = (req: RecordedRequest | undefined) =>
   /^Bearer (.+)$/.exec(String(req?.headers.authorization ?? ''))?.[1];
