@@ -59,10 +59,10 @@ export class ScopesGuard implements CanActivate {
   private unavailableSinceLog = 0;
 
   constructor(
-    private readonly reflector: Reflector,
+    @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(HONEYBEE_AUTH_OPTIONS) private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
-    private readonly cache: VerificationCache,
+    @Inject(VerificationCache) private readonly cache: VerificationCache,
   ) {}
 
   /** @inheritDoc */

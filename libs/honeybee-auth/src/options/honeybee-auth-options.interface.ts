@@ -215,6 +215,12 @@ export interface HoneybeeAuthModuleOptions {
    * @default 10000
    */
   tokenRequestTimeoutMs?: number;
+  /**
+   * Timeout of one `HoneybeeHttpService` request, in milliseconds (axios `timeout`; a request
+   * may set its own). `0` disables it.
+   * @default 30000
+   */
+  httpTimeoutMs?: number;
   /** Retry budget for transient token-endpoint failures. */
   retry?: HoneybeeRetryOptions;
   /**

@@ -95,6 +95,7 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     refreshMarginMs: 1000 * number(raw.refreshMarginSeconds, 'refreshMarginSeconds', 300, 0),
     expiryLeewayMs: 1000 * number(raw.expiryLeewaySeconds, 'expiryLeewaySeconds', 10, 0),
     tokenRequestTimeoutMs,
+    httpTimeoutMs: integer(raw.httpTimeoutMs, 'httpTimeoutMs', 30_000, 0),
     retry: {
       maxAttempts: integer(retry.maxAttempts, 'retry.maxAttempts', 3, 1),
       initialDelayMs: number(retry.initialDelayMs, 'retry.initialDelayMs', 250, 0),
