@@ -51,6 +51,7 @@ export class AppModule {
               {
                 honeybee: config.get('honeybee', { infer: true }),
                 webhookSecret: config.get('webhookSecret', { infer: true }),
+                apiTimeoutMs: config.get('apiTimeoutMs', { infer: true }),
               },
               store,
               emulator,

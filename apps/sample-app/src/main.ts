@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import './tsx-decorator-metadata.js';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';

@@ -11,13 +11,15 @@ export const DEFAULT_OUTBOUND_SCOPES = ['prescriptions:read'];
  * the running emulator.
  */
 export function honeybeeAuthOptions(
-  settings: Pick<SampleAppSettings, 'honeybee' | 'webhookSecret'>,
+  settings: Pick<SampleAppSettings, 'honeybee' | 'webhookSecret' | 'apiTimeoutMs'>,
   shared: SharedTokenStore,
   embedded?: EmbeddedHoneybee,
 ): HoneybeeAuthModuleOptions {
   const common = {
     // Least privilege: reads use a read-only token; the order route asks for orders:write.
     scopes: DEFAULT_OUTBOUND_SCOPES,
+    // Every HoneybeeHttpService call gets this timeout (axios `timeout`).
+    httpTimeoutMs: settings.apiTimeoutMs,
     tokenStore: shared.store ? { store: shared.store } : undefined,
     // Callers' tokens are opaque: ask Honeybee's token-info endpoint (cached for 60 s).
     inbound: { verifier: 'token-info' as const },

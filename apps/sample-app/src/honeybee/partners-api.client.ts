@@ -1,10 +1,8 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { HoneybeeHttpService } from '@app/honeybee-auth';
-import type { SampleAppSettings } from '../config/sample-app.settings.js';
 import { HoneybeeUpstreamException, toUpstreamException } from './honeybee-upstream.exception.js';
 
 /** A prescription as Honeybee returns it (only the fields the app relies on are typed). */
@@ -29,25 +27,18 @@ export interface Order extends OrderRequest {
 
 /**
  * The app's calls to Honeybee's Partners API, through `HoneybeeHttpService` (which adds our
- * token, and only for Honeybee). Every call has a timeout; every failure becomes a
- * {@link HoneybeeUpstreamException}.
+ * token, and only for Honeybee). Every call has the module's `httpTimeoutMs` (the app's
+ * `HONEYBEE_API_TIMEOUT_MS`); every failure becomes a {@link HoneybeeUpstreamException}.
  */
 @Injectable()
 export class PartnersApiClient {
-  private readonly timeout: number;
-
-  constructor(
-    @Inject(HoneybeeHttpService) private readonly http: HoneybeeHttpService,
-    @Inject(ConfigService) config: ConfigService<SampleAppSettings, true>,
-  ) {
-    this.timeout = config.get('apiTimeoutMs', { infer: true });
-  }
+  constructor(@Inject(HoneybeeHttpService) private readonly http: HoneybeeHttpService) {}
 
   /** `GET /v1/patients/:id/rx`: the patient's prescriptions. */
   async prescriptions(patientId: string): Promise<MedicationRequest[]> {
     const response = await this.call(
       `patient "${patientId}"`,
-      this.http.get(`/patients/${encodeURIComponent(patientId)}/rx`, { timeout: this.timeout }),
+      this.http.get(`/patients/${encodeURIComponent(patientId)}/rx`),
     );
     // Honeybee wraps the prescription as {"medication_request": …}; accept one or a list.
     const wrapped = objectOrUndefined(response.data)?.medication_request;
@@ -62,10 +53,7 @@ export class PartnersApiClient {
   async createOrder(order: OrderRequest): Promise<Order> {
     const response = await this.call(
       'order',
-      this.http.post('/orders', order, {
-        timeout: this.timeout,
-        honeybee: { scopes: ['orders:write'] },
-      }),
+      this.http.post('/orders', order, { honeybee: { scopes: ['orders:write'] } }),
     );
     const created = objectOrUndefined(response.data);
     if (typeof created?.id !== 'string') throw unexpectedAnswer(response);
