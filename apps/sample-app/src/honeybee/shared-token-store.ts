@@ -1,14 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { OnApplicationShutdown } from '@nestjs/common';
 import { RedisTokenStore } from '@app/honeybee-auth';
 import type { TokenStore } from '@app/honeybee-auth';
 
 /**
  * The token store shared by replicas, when `REDIS_URL` is set (`store` is undefined
- * otherwise). A provider of its own so that the app closes the Redis connection it opened on
- * shutdown, and so that tests can swap in another store with `overrideProvider`.
+ * otherwise). A provider of its own so that tests can swap in another store with
+ * `overrideProvider`. (The library closes it on application shutdown.)
  */
-export class SharedTokenStore implements OnApplicationShutdown {
+export class SharedTokenStore {
   private readonly logger = new Logger('SharedTokenStore');
 
   constructor(readonly store?: TokenStore) {}
@@ -19,10 +18,5 @@ export class SharedTokenStore implements OnApplicationShutdown {
     const shared = new SharedTokenStore(new RedisTokenStore({ url: redisUrl }));
     shared.logger.log('Sharing Honeybee tokens through Redis (REDIS_URL)');
     return shared;
-  }
-
-  /** @inheritDoc */
-  async onApplicationShutdown(): Promise<void> {
-    if (this.store instanceof RedisTokenStore) await this.store.close();
   }
 }

@@ -46,6 +46,12 @@ export interface HoneybeeTokenStoreOptions {
    * @default 2 x lockTtlMs
    */
   waitTimeoutMs?: number;
+  /**
+   * Call the store's `close()` when the application shuts down (a `RedisTokenStore` then
+   * disconnects the connections it opened from `url`; a client you passed in stays open).
+   * @default true
+   */
+  closeOnShutdown?: boolean;
 }
 
 /** JWT access tokens checked locally against a JWKS (the `jwt` verifier). */

@@ -138,6 +138,7 @@ function resolveTokenStore(
     encryptionKey: ts.encryptionKey ? new Secret(ts.encryptionKey) : clientSecret,
     lockTtlMs,
     waitTimeoutMs: number(ts.waitTimeoutMs, 'tokenStore.waitTimeoutMs', 2 * lockTtlMs, 1),
+    closeOnShutdown: optionalBoolean(ts, 'closeOnShutdown', true, 'tokenStore.'),
   };
 }
 

@@ -57,6 +57,7 @@ export interface ResolvedHoneybeeAuthOptions {
     encryptionKey: Secret;
     lockTtlMs: number;
     waitTimeoutMs: number;
+    closeOnShutdown: boolean;
   };
   webhookSecret?: Secret;
   inbound: ResolvedInboundOptions;

@@ -157,6 +157,28 @@ describe('HoneybeeTokenService with a shared token store', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('reports a store that never answers as unhealthy within a second', async () => {
+    const hanging: TokenStore = Object.assign(Object.create(store) as TokenStore, {
+      ping: () => new Promise<void>(() => undefined),
+    });
+    const started = performance.now();
+    expect(await replica(hanging).checkStore()).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('closes the store on application shutdown unless told not to', async () => {
+    let closed = 0;
+    const closable: TokenStore = Object.assign(Object.create(store) as TokenStore, {
+      close: async () => void (closed += 1),
+    });
+    await replica(closable).onApplicationShutdown();
+    expect(closed).toBe(1);
+    await replica(closable, {
+      tokenStore: { store: closable, closeOnShutdown: false },
+    }).onApplicationShutdown();
+    expect(closed).toBe(1);
+  });
+
   it('falls back to local fetching when the store is down, logs once, and recovers', async () => {
     const flaky = new FlakyStore(store);
     const a = replica(flaky);
