@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** One request the attacker's server parsed. */
@@ -33,6 +33,11 @@ export class AttackerServer {
       s.requests.push(rec);
       req.resume();
       req.on('end', () => s.respond(rec, res));
+    });
+    // A proxy request (CONNECT) is recorded and refused.
+    s.server.on('connect', (req: IncomingMessage, socket: Socket) => {
+      s.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
     });
     s.server.on('connection', (socket: Socket) => {
       s.sockets.add(socket);

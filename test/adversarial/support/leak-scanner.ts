@@ -12,6 +12,8 @@ export interface Leak {
   what: string;
   /** The leaked value, masked to its first 4 characters and its length. */
   masked: string;
+  /** Up to 160 characters before the first occurrence, to find where it came from. */
+  context: string;
 }
 
 /** What the scanner read, for the summary. */
@@ -142,6 +144,20 @@ export class LeakScanner {
     this.add('error', forms.join('\n'));
   }
 
+  /** A value a caller might log (an axios response, a config): its JSON and inspect forms. */
+  object(value: unknown): void {
+    const forms: string[] = [];
+    for (const f of [() => JSON.stringify(value), () => inspect(value, { depth: 6 })]) {
+      try {
+        forms.push(String(f()));
+      } catch (e) {
+        forms.push(`<${(e as Error)?.message}>`);
+      }
+    }
+    this.counts.responses += 1;
+    this.add('response', forms.join('\n'));
+  }
+
   /** An HTTP answer: status, headers and body. */
   response(status: number, headers: unknown, body: string): void {
     this.counts.responses += 1;
@@ -155,8 +171,14 @@ export class LeakScanner {
     for (const source of Object.keys(this.texts) as TextSource[]) {
       const all = this.texts[source].join('\n');
       for (const [value, what] of this.secrets) {
-        if (all.includes(value)) {
-          leaks.push({ source, what, masked: `${value.slice(0, 4)}…(${value.length})` });
+        const at = all.indexOf(value);
+        if (at !== -1) {
+          leaks.push({
+            source,
+            what,
+            masked: `${value.slice(0, 4)}…(${value.length})`,
+            context: all.slice(Math.max(0, at - 160), at).replace(/\s+/g, ' '),
+          });
         }
       }
     }
