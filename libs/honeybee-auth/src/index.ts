@@ -29,3 +29,33 @@ export { HoneybeeAuthorization } from './outbound/honeybee-authorization.service
 export type { HoneybeeRequestOptions } from './outbound/honeybee-request-options.js';
 export { requestIdOf } from './outbound/api-error.js';
 export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';
+export {
+  PUBLIC_KEY,
+  Public,
+  REQUIRED_ANY_SCOPE_KEY,
+  REQUIRED_SCOPES_KEY,
+  RequireAnyScope,
+  RequireScopes,
+} from './inbound/require-scopes.decorator.js';
+export { ScopesGuard } from './inbound/scopes.guard.js';
+export {
+  HONEYBEE_WEBHOOK_SECRET_HEADER,
+  HoneybeeWebhookGuard,
+} from './inbound/honeybee-webhook.guard.js';
+export {
+  CurrentPrincipal,
+  HONEYBEE_PRINCIPAL_PROPERTY,
+} from './inbound/current-principal.decorator.js';
+export { HONEYBEE_TOKEN_VERIFIER } from './inbound/token-verifier.provider.js';
+export { VerificationCache } from './inbound/verification.cache.js';
+export {
+  HoneybeeBadRequestException,
+  HoneybeeForbiddenException,
+  HoneybeeServiceUnavailableException,
+  HoneybeeUnauthorizedException,
+} from './inbound/bearer-challenge.exceptions.js';
+export type {
+  BearerErrorCode,
+  HoneybeeAuthException,
+  HoneybeeAuthExceptionDetails,
+} from './inbound/bearer-challenge.exceptions.js';

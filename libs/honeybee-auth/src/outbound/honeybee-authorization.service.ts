@@ -23,7 +23,7 @@ export class HoneybeeAuthorization {
 
   constructor(
     @Inject(HONEYBEE_AUTH_OPTIONS) options: ResolvedHoneybeeAuthOptions,
-    tokens: HoneybeeTokenService,
+    @Inject(HoneybeeTokenService) tokens: HoneybeeTokenService,
   ) {
     this.interceptor = new HoneybeeAuthorizationAxiosInterceptor(tokens, options.allowedOrigins);
   }

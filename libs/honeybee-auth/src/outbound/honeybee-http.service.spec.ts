@@ -1,6 +1,5 @@
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
-import type { LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { TestingModule } from '@nestjs/testing';
 import axios, { AxiosError, isAxiosError } from 'axios';
@@ -23,19 +22,11 @@ import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options
 import { requestIdOf } from './api-error.js';
 import { HoneybeeAuthorization } from './honeybee-authorization.service.js';
 import { HoneybeeHttpService } from './honeybee-http.service.js';
+import { CapturingLogger } from '../../../../test/fixtures/capturing-logger.js';
 
 const SECRET = 'client-secret-that-never-leaks';
 /** Token lifetime granted by the fake token server, in seconds. */
 const LIFETIME = 600;
-
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log = (m: unknown) => void this.lines.push(String(m));
-  warn = (m: unknown) => void this.lines.push(String(m));
-  error = (m: unknown) => void this.lines.push(String(m));
-  debug = (m: unknown) => void this.lines.push(String(m));
-  verbose = (m: unknown) => void this.lines.push(String(m));
-}
 
 const bearerOf = (req: RecordedRequest | undefined) =>
   /^Bearer (.+)$/.exec(String(req?.headers.authorization ?? ''))?.[1];
@@ -519,6 +510,14 @@ describe('HoneybeeHttpService', () => {
       expect(countInterceptors(axios)).toBe(globalInterceptors);
       expect(JSON.stringify(axios.defaults.headers)).not.toMatch(/authorization/i);
       expect(JSON.stringify(http.axiosRef.defaults.headers)).not.toMatch(/authorization/i);
+    });
+
+    it('times out a Honeybee call after httpTimeoutMs (a request may set its own)', async () => {
+      api.respond(() => new Promise(() => undefined));
+      const http = await start({ httpTimeoutMs: 50 });
+      expect(http.axiosRef.defaults.timeout).toBe(50);
+      const err = await failure(firstValueFrom(http.get('/patients/1/rx')));
+      expect(err).toMatchObject({ code: 'ECONNABORTED' });
     });
 
     it('authorizes an HttpModule.register() instance with HoneybeeAuthorization.install', async () => {

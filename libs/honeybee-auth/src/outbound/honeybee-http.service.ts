@@ -19,10 +19,10 @@ import { HoneybeeAuthorization } from './honeybee-authorization.service.js';
 export class HoneybeeHttpService extends HttpService {
   constructor(
     @Inject(HONEYBEE_AUTH_OPTIONS) options: ResolvedHoneybeeAuthOptions,
-    authorization: HoneybeeAuthorization,
+    @Inject(HoneybeeAuthorization) authorization: HoneybeeAuthorization,
   ) {
     // A private instance: the process-wide default axios and its defaults stay untouched.
-    super(axios.create({ baseURL: options.apiBaseUrl }));
+    super(axios.create({ baseURL: options.apiBaseUrl, timeout: options.httpTimeoutMs }));
     authorization.install(this.axiosRef);
   }
 }

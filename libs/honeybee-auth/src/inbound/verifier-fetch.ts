@@ -1,0 +1,83 @@
+import { deadline } from '../common/deadline.js';
+import { networkReason, readBoundedBody } from '../common/http.js';
+import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
+
+/**
+ * Largest verifier answer read, in bytes. Token-info and introspection answers are a few
+ * hundred bytes and a JWKS a few kilobytes; anything larger is not a real answer.
+ */
+export const MAX_VERIFIER_RESPONSE_BYTES = 65_536;
+
+/** A verifier endpoint's answer, body read in full (and bounded). */
+export interface VerifierHttpResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+  requestId?: string;
+}
+
+/**
+ * One call to a verification endpoint with global `fetch`: no redirects followed (a redirect
+ * would carry the token elsewhere), a timeout covering connect to last byte, a bounded body.
+ * Every failure to get a complete answer is a {@link HoneybeeVerifierUnavailableError} whose
+ * message names `what` but never the token.
+ */
+export async function fetchVerifierResponse(
+  what: string,
+  url: string,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<VerifierHttpResponse> {
+  const limit = deadline(timeoutMs, signal);
+  try {
+    const res = await fetch(url, { ...init, redirect: 'manual', signal: limit.signal });
+    const requestId = res.headers.get('x-request-id') ?? undefined;
+    const body = await readBoundedBody(res, MAX_VERIFIER_RESPONSE_BYTES);
+    if (body === undefined) {
+      throw new HoneybeeVerifierUnavailableError(
+        `${what} answer exceeds ${MAX_VERIFIER_RESPONSE_BYTES} bytes`,
+        { status: res.status, requestId },
+      );
+    }
+    return { status: res.status, headers: res.headers, body, requestId };
+  } catch (err) {
+    if (err instanceof HoneybeeVerifierUnavailableError) throw err;
+    if (limit.timedOut()) {
+      throw new HoneybeeVerifierUnavailableError(`${what} timed out after ${timeoutMs} ms`, {
+        cause: err,
+      });
+    }
+    if (signal?.aborted) {
+      throw new HoneybeeVerifierUnavailableError(`${what} was aborted`, { cause: err });
+    }
+    throw new HoneybeeVerifierUnavailableError(`${what} failed: ${networkReason(err)}`, {
+      cause: err,
+    });
+  } finally {
+    limit.dispose();
+  }
+}
+
+/**
+ * Parses a verifier's JSON object answer.
+ * @throws HoneybeeVerifierUnavailableError when the body is not a JSON object (garbage).
+ */
+export function parseJsonObject(what: string, res: VerifierHttpResponse): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(res.body);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new HoneybeeVerifierUnavailableError(
+      `${what} answered with a body that is not a JSON object`,
+      {
+        status: res.status,
+        requestId: res.requestId,
+      },
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
