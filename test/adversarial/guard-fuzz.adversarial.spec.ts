@@ -43,6 +43,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE_BYTE = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Node's default `maxHeaderSize`. */
 const MAX_HEADER_BYTES = 16 * 1024;
+const WEBHOOK_SECRET = 'whsec-fuzz-5b7d9f1a3c5e7a9b1d3f';
 
 const clock = new FakeClock();
 let emu: HoneybeeEmulator;
@@ -71,6 +72,7 @@ beforeAll(async () => {
   });
   leakScanner.watchEmulator(emu);
   leakScanner.watchClientSecret(APP_ID, APP_SECRET);
+  leakScanner.watchSecret(WEBHOOK_SECRET, 'webhook secret');
   tokens.expired = (await emu.issueToken('short', ['rx:read'])).access_token;
   clock.advance(5000);
   tokens.valid = (await emu.issueToken(PARTNER, ['rx:read'])).access_token;
@@ -291,6 +293,66 @@ const requestArb = () =>
     queryToken: fc.boolean(),
   });
 
+// ---- webhook secret (HoneybeeWebhookGuard) ------------------------------------------------
+
+const secretValueArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(WEBHOOK_SECRET) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(
+          'prefix',
+          'suffix',
+          'replace',
+          'case',
+          'pad',
+          'twice',
+          'empty',
+          'lookalike',
+        ),
+        fc.nat(),
+        fc.constantFrom(...B64_CHARS),
+      )
+      .map(([how, at, ch]) => {
+        const s = WEBHOOK_SECRET;
+        const i = at % s.length;
+        switch (how) {
+          case 'prefix':
+            return s.slice(0, i);
+          case 'suffix':
+            return s + ch;
+          case 'replace':
+            return s.slice(0, i) + (s[i] === ch ? '!' : ch) + s.slice(i + 1);
+          case 'case':
+            return s.toUpperCase();
+          case 'pad':
+            return `${s}\xa0`;
+          case 'twice':
+            return `${s}, ${s}`;
+          case 'empty':
+            return '';
+          default:
+            return utf8(s.replace('e', '\u0435'));
+        }
+      }),
+  },
+  { weight: 1, arbitrary: randomBytes(40) },
+);
+const secretHeaderArb = fc.tuple(
+  fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom('X-Honeybee-Secret', 'x-honeybee-secret', 'X-HONEYBEE-SECRET'),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('X-Honeybee-Secrets', 'X-Honeybee-Signature', 'Honeybee-Secret'),
+    },
+  ),
+  fc.tuple(edgeArb, secretValueArb, edgeArb).map(([a, v, b]) => `${a}${v}${b}`),
+);
+
 // ---- the model --------------------------------------------------------------------------------
 
 interface Prediction {
@@ -482,6 +544,58 @@ describe.each(PLATFORMS)('ScopesGuard on %s, generated raw requests', (platform:
     });
     try {
       await fuzz(app, true, 0.1);
+    } finally {
+      await app.close();
+    }
+  });
+  it('webhook guard: only the exact X-Honeybee-Secret opens the webhook route', async () => {
+    const app = await startGuardedApp(platform, {
+      clock,
+      logger: run.logger,
+      options: {
+        clientId: APP_ID,
+        clientSecret: APP_SECRET,
+        tokenUrl: emu.tokenUrl,
+        allowInsecureLoopback: true,
+        webhookSecret: WEBHOOK_SECRET,
+      },
+    });
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(secretHeaderArb, { maxLength: 2 }), async (headers) => {
+          const body = '{"event_type":"RX_RECEIVED"}';
+          const head =
+            `POST /webhooks/honeybee HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\n` +
+            headers.map(([n, v]) => `${n}: ${v}\r\n`).join('') +
+            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+          const parserRefuses = headers.some(([, v]) => BAD_VALUE_BYTE.test(v));
+          // Node joins repeated headers with ", " after stripping SP/HTAB around each value.
+          const joined = headers
+            .filter(([n]) => n.toLowerCase() === 'x-honeybee-secret')
+            .map(([, v]) => v.replace(/^[ \t]+|[ \t]+$/g, ''))
+            .join(', ');
+          const before = app.hits();
+          const res = await rawRequest(app.port, Buffer.from(head, 'latin1'));
+          const reached = app.hits() > before;
+          expect(reached).toBe(!parserRefuses);
+          if (!reached) {
+            expect([0, 400]).toContain(res.status);
+          } else if (joined === WEBHOOK_SECRET) {
+            expect(res.status).toBe(200);
+          } else {
+            expect(res.status).toBe(401);
+            expect(res.json).toEqual({
+              statusCode: 401,
+              error: 'Unauthorized',
+              message: expect.stringMatching(/X-Honeybee-Secret header$/),
+            });
+            run.attackRejected();
+          }
+          expect(res.body).not.toContain(WEBHOOK_SECRET);
+        }),
+        fuzzParameters(0.2),
+      );
+      run.cases(fuzzRuns(0.2));
     } finally {
       await app.close();
     }

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Module, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Module, Post, UseGuards } from '@nestjs/common';
 import type { INestApplication, MiddlewareConsumer, NestModule } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -10,6 +10,7 @@ import {
   CurrentPrincipal,
   HONEYBEE_CLOCK,
   HoneybeeAuthModule,
+  HoneybeeWebhookGuard,
   Public,
   RequireScopes,
   ScopesGuard,
@@ -31,7 +32,8 @@ class HitCounter {
 
 /**
  * `GET /health` (public), `GET /rx` (needs `rx:read`), `GET /admin` (needs `admin`), each
- * answering JSON; `ScopesGuard` per route.
+ * answering JSON, `ScopesGuard` per route; `POST /webhooks/honeybee` behind
+ * `HoneybeeWebhookGuard`.
  */
 @Controller()
 class AdversarialController {
@@ -53,6 +55,14 @@ class AdversarialController {
   @RequireScopes('admin')
   admin() {
     return { admin: true };
+  }
+
+  @Post('webhooks/honeybee')
+  @HttpCode(200)
+  @Public()
+  @UseGuards(HoneybeeWebhookGuard)
+  webhook() {
+    return { received: true };
   }
 }
 
