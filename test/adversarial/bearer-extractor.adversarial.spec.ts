@@ -162,11 +162,10 @@ describe('extractBearerToken (pure, generated input)', () => {
     );
   });
 
-  // FINDING (low): its TSDoc says "Pure: it reads the request and never throws", but a request
-  // object whose `headers.authorization` is not a string or string[] (and that has no
-  // `rawHeaders`), or whose `rawHeaders` holds a non-string, makes it throw a TypeError
-  // (`values[0].trim is not a function`); inside ScopesGuard that is a 500. Node never builds
-  // such a request, but a middleware or another adapter can.
+  // Regression (found here, fixed in f074be4): a request object whose `headers.authorization`
+  // was not a string or string[] (without `rawHeaders`), or whose `rawHeaders` held a
+  // non-string, made it throw a TypeError (`values[0].trim is not a function`), a 500 inside
+  // ScopesGuard. Node never builds such a request, but a middleware or another adapter can.
   it('never throws on arbitrary request-shaped junk', async () => {
     await check(
       fc.property(

@@ -447,8 +447,8 @@ const attacks: Attack[] = [
     expected: 401,
     make: () => genuine({ scope: undefined, ...claims }),
   })),
-  // FINDING: a genuine token whose scope contains a character outside RFC 6749's scope-token
-  // makes the principal "malformed" and the guard answers 503, not 401.
+  // Regression (found here, fixed in 18c1eba): a genuine token whose scope contains a character
+  // outside RFC 6749's scope-token made the principal "malformed": 503 instead of 401.
   {
     name: 'smuggled: a tab inside the scope string ("rx:read\\tadmin")',
     route: '/rx',

@@ -361,8 +361,8 @@ describe('own axios instances (HoneybeeAuthorization.install)', () => {
 
 /**
  * Not the wire, but what a caller prints: after an authorized call, can a later object reach
- * the raw token? The documented promise covers the authorized request's own response and error
- * (`.request` concealed, header masked); these tests look one step further.
+ * the raw token? Beyond the authorized request's own response and error (`.request` concealed,
+ * header masked): unauthorized responses of the same service and the global agent.
  */
 describe('what a caller may log after an authorized call', () => {
   const deep = (value: unknown, showHidden = false) => inspect(value, { depth: 8, showHidden });
@@ -379,11 +379,11 @@ describe('what a caller may log after an authorized call', () => {
     }
   });
 
-  // FINDING: the response (or AxiosError) of a request the module did *not* authorize keeps
-  // `.request` enumerable; from there `agent.freeSockets[…][Symbol(axios.http.currentReq)]`
-  // leads to the follow-redirects request of the previous authorized call on that keep-alive
-  // socket, whose `_options.headers.Authorization` and `_currentRequest._header` hold the raw
-  // token. `util.inspect(res, { depth: 8 })` prints it.
+  // Regression (found here, fixed in b0f5237): the response (or AxiosError) of a request the
+  // module did *not* authorize keeps `.request` enumerable; from there
+  // `agent.freeSockets[…][Symbol(axios.http.currentReq)]` led to the follow-redirects request of
+  // the previous authorized call on that keep-alive socket, whose `_options.headers.Authorization`
+  // and `_currentRequest._header` held the raw token: `util.inspect(res, { depth: 8 })` printed it.
   it('a response from another origin, inspected at depth 8, shows no token', async () => {
     await authorizedCall();
     const res = await firstValueFrom(honeybee.get(`${attacker.url}/public`));
@@ -403,8 +403,8 @@ describe('what a caller may log after an authorized call', () => {
     for (const t of tokens()) expect(deep(err)).not.toContain(t);
   });
 
-  // FINDING (same cause): authorized calls use Node's process-wide `http.globalAgent`, so any
-  // code that logs the global agent (or an object that reaches it) prints the token.
+  // Regression (same cause): authorized calls use Node's process-wide `http.globalAgent`, so any
+  // code that logged the global agent (or an object that reaches it) printed the token.
   it('http.globalAgent, inspected at depth 6, holds no token after an authorized call', async () => {
     await authorizedCall();
     for (const t of tokens()) expect(inspect(globalAgent, { depth: 6 })).not.toContain(t);
