@@ -1,5 +1,5 @@
-import { getEventListeners } from 'node:events';
-import { deadline } from './deadline.js';
+import { getEventListeners, getMaxListeners } from 'node:events';
+import { deadline, unboundedAbortController } from './deadline.js';
 
 describe('deadline', () => {
   it('aborts after the timeout and says so', async () => {
@@ -24,5 +24,10 @@ describe('deadline', () => {
     const parent = new AbortController();
     for (let i = 0; i < 1000; i++) deadline(60_000, parent.signal).dispose();
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('gives the shutdown signal no listener cap (one listener per call in flight)', () => {
+    expect(getMaxListeners(unboundedAbortController().signal)).toBe(0);
+    expect(getMaxListeners(new AbortController().signal)).toBeGreaterThan(0);
   });
 });

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /** An abort signal that fires after a timeout or with a parent signal, released by `dispose`. */
 export interface Deadline {
   readonly signal: AbortSignal;
@@ -32,4 +34,14 @@ export function deadline(timeoutMs: number, parent?: AbortSignal): Deadline {
       parent?.removeEventListener('abort', onParentAbort);
     },
   };
+}
+
+/**
+ * An AbortController whose signal takes any number of listeners: a long-lived parent of
+ * {@link deadline} gets one per call in flight, past Node's default warning threshold of 10.
+ */
+export function unboundedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

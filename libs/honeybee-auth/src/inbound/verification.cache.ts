@@ -11,6 +11,7 @@ import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 import { HONEYBEE_TOKEN_VERIFIER } from './token-verifier.provider.js';
 import { deadline } from '../common/deadline.js';
+import { unboundedAbortController } from '../common/deadline.js';
 
 /** A cached verdict and the clock time (epoch ms) until which it may be used. */
 interface Verdict {
@@ -40,7 +41,8 @@ export class VerificationCache implements OnModuleDestroy {
   private readonly valid: LRUCache<string, Verdict>;
   private readonly invalid: LRUCache<string, Verdict>;
   private readonly inflight = new Map<string, Promise<HoneybeePrincipal | null>>();
-  private readonly shutdown = new AbortController();
+  /** Aborts work in flight on shutdown; one listener per in-flight call, so no listener cap. */
+  private readonly shutdown = unboundedAbortController();
 
   constructor(
     @Inject(HONEYBEE_AUTH_OPTIONS) private readonly options: ResolvedHoneybeeAuthOptions,

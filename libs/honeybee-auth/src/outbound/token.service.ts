@@ -12,6 +12,7 @@ import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import { TokenEndpointClient } from './token-endpoint.client.js';
 import { TokenSealer, storeKeyOf } from './token-sealer.js';
+import { unboundedAbortController } from '../common/deadline.js';
 
 /** Longest `checkStore()` waits for the store, in milliseconds. */
 const STORE_CHECK_TIMEOUT_MS = 1000;
@@ -75,7 +76,8 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
   private readonly logger = new Logger('HoneybeeTokenService');
   private readonly client: TokenEndpointClient;
   private readonly slots = new Map<string, Slot>();
-  private readonly shutdown = new AbortController();
+  /** Aborts work in flight on shutdown; one listener per in-flight call, so no listener cap. */
+  private readonly shutdown = unboundedAbortController();
   private readonly sealer?: TokenSealer;
   private skewWarned = false;
   private storeHealthy = true;
