@@ -42,6 +42,6 @@ export function deadline(timeoutMs: number, parent?: AbortSignal): Deadline {
  */
 export function unboundedAbortController(): AbortController {
   const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
+  setMaxListeners(Infinity, controller.signal);
   return controller;
 }
