@@ -1,9 +1,17 @@
 import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import { HONEYBEE_CLOCK, systemClock } from './common/clock.js';
 import {
   ConfigurableModuleClass,
   HONEYBEE_AUTH_MODULE_OPTIONS,
 } from './honeybee-auth.module-definition.js';
+import type { OPTIONS_TYPE } from './honeybee-auth.module-definition.js';
+import {
+  HONEYBEE_CUSTOM_VERIFIER,
+  HONEYBEE_TOKEN_VERIFIER,
+  tokenVerifierProvider,
+} from './inbound/token-verifier.provider.js';
+import { VerificationCache } from './inbound/verification.cache.js';
 import type { HoneybeeAuthModuleOptions } from './options/honeybee-auth-options.interface.js';
 import { resolveOptions } from './options/resolve-options.js';
 import { HONEYBEE_AUTH_OPTIONS } from './options/resolved-options.js';
@@ -11,8 +19,9 @@ import { HoneybeeTokenService } from './outbound/token.service.js';
 
 /**
  * Honeybee Health OAuth 2.0 for Nest: outbound client-credentials tokens
- * ({@link HoneybeeTokenService}) and, in later sections, the authorized HTTP client and the
- * inbound guards.
+ * ({@link HoneybeeTokenService}), the authorized HTTP client and the inbound guards
+ * (`ScopesGuard`, `HoneybeeWebhookGuard`; register `ScopesGuard` as `APP_GUARD` in your own
+ * module if you want it global: the library never does it for you).
  *
  * @example
  * HoneybeeAuthModule.forRoot({ clientId: '…', clientSecret: process.env.HONEYBEE_SECRET! })
@@ -31,7 +40,36 @@ import { HoneybeeTokenService } from './outbound/token.service.js';
     },
     { provide: HONEYBEE_CLOCK, useValue: systemClock },
     HoneybeeTokenService,
+    tokenVerifierProvider,
+    VerificationCache,
   ],
-  exports: [HONEYBEE_AUTH_OPTIONS, HONEYBEE_CLOCK, HoneybeeTokenService],
+  // What ScopesGuard and HoneybeeWebhookGuard need, so they resolve in an importing module
+  // (@UseGuards, or APP_GUARD with useClass).
+  exports: [
+    HONEYBEE_AUTH_OPTIONS,
+    HONEYBEE_CLOCK,
+    HoneybeeTokenService,
+    HONEYBEE_TOKEN_VERIFIER,
+    VerificationCache,
+  ],
 })
-export class HoneybeeAuthModule extends ConfigurableModuleClass {}
+export class HoneybeeAuthModule extends ConfigurableModuleClass {
+  /**
+   * @inheritDoc
+   * A custom `inbound.verifier` class is registered as a provider of the module, so it gets
+   * its dependencies and lifecycle hooks from DI.
+   */
+  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    const module = super.forRoot(options);
+    const verifier = options.inbound?.verifier;
+    if (typeof verifier !== 'function') return module;
+    return {
+      ...module,
+      providers: [
+        ...(module.providers ?? []),
+        verifier,
+        { provide: HONEYBEE_CUSTOM_VERIFIER, useExisting: verifier },
+      ],
+    };
+  }
+}

@@ -25,3 +25,27 @@ export { MemoryTokenStore } from './outbound/memory-token.store.js';
 export { RedisTokenStore } from './outbound/redis-token.store.js';
 export type { RedisTokenStoreOptions } from './outbound/redis-token.store.js';
 export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';
+export {
+  PUBLIC_KEY,
+  Public,
+  REQUIRED_ANY_SCOPE_KEY,
+  REQUIRED_SCOPES_KEY,
+  RequireAnyScope,
+  RequireScopes,
+} from './inbound/require-scopes.decorator.js';
+export { ScopesGuard } from './inbound/scopes.guard.js';
+export { HoneybeeWebhookGuard } from './inbound/honeybee-webhook.guard.js';
+export { CurrentPrincipal } from './inbound/current-principal.decorator.js';
+export { HONEYBEE_TOKEN_VERIFIER } from './inbound/token-verifier.provider.js';
+export { VerificationCache } from './inbound/verification.cache.js';
+export {
+  HoneybeeBadRequestException,
+  HoneybeeForbiddenException,
+  HoneybeeServiceUnavailableException,
+  HoneybeeUnauthorizedException,
+} from './inbound/bearer-challenge.exceptions.js';
+export type {
+  BearerErrorCode,
+  HoneybeeAuthException,
+  HoneybeeAuthExceptionDetails,
+} from './inbound/bearer-challenge.exceptions.js';

@@ -1,0 +1,126 @@
+import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
+import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
+import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
+import type { ClientAuthMethod } from '../options/honeybee-auth-options.interface.js';
+import { resolveOptions } from '../options/resolve-options.js';
+import { IntrospectionVerifier } from './introspection.verifier.js';
+
+const TOKEN = 'introspected-token-0123456789abcdefghijklm';
+const SECRET = 'client-secret-with:colon&amp';
+
+describe('IntrospectionVerifier', () => {
+  let server: RecordingTokenServer;
+  let clock: FakeClock;
+
+  beforeEach(async () => {
+    server = await RecordingTokenServer.start();
+    clock = new FakeClock();
+  });
+  afterEach(() => server.stop());
+
+  const make = (clientAuthMethod: ClientAuthMethod = 'client_secret_post') =>
+    new IntrospectionVerifier(
+      resolveOptions({
+        clientId: 'my-app',
+        clientSecret: SECRET,
+        clientAuthMethod,
+        tokenUrl: server.tokenUrl,
+        allowInsecureLoopback: true,
+        inbound: { verifier: 'introspection', verifyTimeoutMs: 200 },
+      }),
+      clock,
+    );
+  const nowSeconds = () => Math.floor(clock.now() / 1000);
+
+  it('POSTs token and token_type_hint, with the client credentials in the body only', async () => {
+    server.respond(() => ({ body: { active: false } }));
+    await make('client_secret_post').verify(TOKEN);
+    const [req] = server.requests;
+    expect(req.method).toBe('POST');
+    expect(req.url).toBe('/oauth/introspect');
+    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(Object.fromEntries(req.form)).toEqual({
+      token: TOKEN,
+      token_type_hint: 'access_token',
+      client_id: 'my-app',
+      client_secret: SECRET,
+    });
+    expect(req.headers.authorization).toBeUndefined();
+  });
+
+  it('with client_secret_basic, uses HTTP Basic only (RFC 6749 §2.3.1 encoding)', async () => {
+    server.respond(() => ({ body: { active: false } }));
+    await make('client_secret_basic').verify(TOKEN);
+    const [req] = server.requests;
+    const basic = Buffer.from(
+      `${encodeURIComponent('my-app')}:${encodeURIComponent(SECRET)}`,
+    ).toString('base64');
+    expect(req.headers.authorization).toBe(`Basic ${basic}`);
+    expect(req.form.has('client_id')).toBe(false);
+    expect(req.form.has('client_secret')).toBe(false);
+    expect(req.form.get('token')).toBe(TOKEN);
+  });
+
+  it('reads an active token: scope string, client_id, sub, exp', async () => {
+    const exp = nowSeconds() + 600;
+    server.respond(() => ({
+      body: {
+        active: true,
+        scope: 'rx:read  orders:write',
+        client_id: 'partner',
+        sub: 'user-1',
+        token_type: 'Bearer',
+        exp,
+      },
+    }));
+    expect(await make().verify(TOKEN)).toEqual({
+      clientId: 'partner',
+      subject: 'user-1',
+      scopes: ['orders:write', 'rx:read'],
+      expiresAt: exp * 1000,
+      claims: expect.objectContaining({ active: true }),
+    });
+  });
+
+  it('answers null for active:false, an active token already expired, or a non-access token', async () => {
+    const v = make();
+    server.respond(() => ({ body: { active: false } }));
+    expect(await v.verify(TOKEN)).toBeNull();
+    server.respond(() => ({ body: { active: true, scope: 'a', exp: nowSeconds() - 1 } }));
+    expect(await v.verify(TOKEN)).toBeNull();
+    server.respond(() => ({ body: { active: true, scope: 'a', token_type: 'refresh_token' } }));
+    expect(await v.verify(TOKEN)).toBeNull();
+  });
+
+  it.each([400, 401, 403])(
+    'treats %i (our own credentials refused) as unavailable, not as an invalid token',
+    async (status) => {
+      server.respond(() => ({ status, body: { error: 'invalid_client' } }));
+      const err = await make()
+        .verify(TOKEN)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HoneybeeVerifierUnavailableError);
+      expect((err as Error).message).toMatch(/client credentials/);
+      expect((err as Error).message).not.toContain(SECRET);
+      expect((err as Error).message).not.toContain(TOKEN);
+    },
+  );
+
+  it.each([
+    ['HTTP 503', { status: 503, body: { error: 'temporarily_unavailable' } }],
+    ['HTTP 500', { status: 500, body: 'oops' }],
+    ['garbage', { body: 'not json' }],
+    ['active missing', { body: { scope: 'a' } }],
+    ['active as a string', { body: { active: 'true' } }],
+    ['scope as an array', { body: { active: true, scope: ['a'] } }],
+    ['exp as a string', { body: { active: true, exp: '123' } }],
+  ])('is unavailable on %s', async (_what, answer) => {
+    server.respond(() => answer);
+    await expect(make().verify(TOKEN)).rejects.toBeInstanceOf(HoneybeeVerifierUnavailableError);
+  });
+
+  it('is unavailable on timeout', async () => {
+    server.respond(() => new Promise(() => undefined));
+    await expect(make().verify(TOKEN)).rejects.toThrow(/timed out/);
+  });
+});

@@ -1,0 +1,98 @@
+import type { Clock } from '../common/clock.js';
+import { normalizeScopes, parseScopeString } from '../common/scopes.js';
+import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
+import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
+import { fetchVerifierResponse, parseJsonObject } from './verifier-fetch.js';
+
+const WHAT = 'Introspection request';
+
+/**
+ * The `introspection` verifier: RFC 7662 `POST /oauth/introspect` with the form fields
+ * `token` and `token_type_hint=access_token`, authenticated with this module's client
+ * credentials by exactly one method (`clientAuthMethod`).
+ *
+ * - 200 `active: true`: valid. `scope` is a space-delimited **string** here; `client_id`,
+ *   `sub` and `exp` (epoch seconds) are read when present.
+ * - 200 `active: false`, or an active token whose `exp` has passed: invalid (`null`).
+ * - 400, 401 or 403: the server refused *our* credentials, which says nothing about the
+ *   token: unavailable (503), never "invalid token".
+ * - anything else, a timeout, a network error or an unreadable 200: unavailable.
+ *
+ * Doorkeeper lets a client introspect only tokens of its own application by default: tokens
+ * issued to other clients then come back `active: false`.
+ */
+export class IntrospectionVerifier implements TokenVerifier {
+  constructor(
+    private readonly options: ResolvedHoneybeeAuthOptions,
+    private readonly clock: Clock,
+  ) {}
+
+  /** @inheritDoc */
+  async verify(token: string, signal?: AbortSignal): Promise<HoneybeePrincipal | null> {
+    const { clientId, clientSecret, clientAuthMethod } = this.options;
+    const { introspectionUrl, verifyTimeoutMs } = this.options.inbound;
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
+      accept: 'application/json',
+    };
+    if (clientAuthMethod === 'client_secret_basic') {
+      // RFC 6749 §2.3.1: each part is form-urlencoded before base64.
+      const user = encodeURIComponent(clientId);
+      const pass = encodeURIComponent(clientSecret.reveal());
+      headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+    } else {
+      form.set('client_id', clientId);
+      form.set('client_secret', clientSecret.reveal());
+    }
+
+    const res = await fetchVerifierResponse(
+      WHAT,
+      introspectionUrl,
+      { method: 'POST', headers, body: form.toString() },
+      verifyTimeoutMs,
+      signal,
+    );
+    const unavailable = (why: string) =>
+      new HoneybeeVerifierUnavailableError(`${WHAT}: ${why}`, {
+        status: res.status,
+        requestId: res.requestId,
+      });
+    if (res.status === 400 || res.status === 401 || res.status === 403) {
+      throw unavailable(
+        `the endpoint refused this module's client credentials (HTTP ${res.status}); ` +
+          'check clientId, clientSecret and clientAuthMethod',
+      );
+    }
+    if (res.status !== 200) throw unavailable(`the endpoint answered HTTP ${res.status}`);
+
+    const body = parseJsonObject(WHAT, res);
+    if (typeof body.active !== 'boolean') throw unavailable('"active" is not a boolean');
+    if (!body.active) return null;
+
+    if (body.scope !== undefined && body.scope !== null && typeof body.scope !== 'string') {
+      throw unavailable('"scope" is not a string');
+    }
+    if (body.exp !== undefined && body.exp !== null && !isFiniteNumber(body.exp)) {
+      throw unavailable('"exp" is not a number');
+    }
+    const expiresAt = isFiniteNumber(body.exp) ? body.exp * 1000 : undefined;
+    if (expiresAt !== undefined && expiresAt <= this.clock.now()) return null;
+    // A refresh token is "active" too; only an access token may open a route.
+    if (typeof body.token_type === 'string' && body.token_type.toLowerCase() !== 'bearer') {
+      return null;
+    }
+    return {
+      clientId: typeof body.client_id === 'string' ? body.client_id : undefined,
+      subject: typeof body.sub === 'string' ? body.sub : undefined,
+      scopes: normalizeScopes(typeof body.scope === 'string' ? parseScopeString(body.scope) : []),
+      expiresAt,
+      claims: body,
+    };
+  }
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}

@@ -1,0 +1,183 @@
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { HONEYBEE_CLOCK } from '../common/clock.js';
+import type { Clock } from '../common/clock.js';
+import { maskToken } from '../common/secret.js';
+import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
+import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import {
+  HoneybeeBadRequestException,
+  HoneybeeForbiddenException,
+  HoneybeeServiceUnavailableException,
+  HoneybeeUnauthorizedException,
+  bearerChallenge,
+  setResponseHeaders,
+} from './bearer-challenge.exceptions.js';
+import type { HoneybeeAuthException } from './bearer-challenge.exceptions.js';
+import { extractBearerToken } from './bearer-token.extractor.js';
+import { HONEYBEE_PRINCIPAL_PROPERTY } from './current-principal.decorator.js';
+import { readRouteAuthorization, unmetScopes } from './require-scopes.decorator.js';
+import type { RouteAuthorization } from './require-scopes.decorator.js';
+import type { HoneybeePrincipal } from './token-verifier.interface.js';
+import { VerificationCache } from './verification.cache.js';
+
+/** At most one "verifier unavailable" warning per this many ms; the rest are counted. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Lets a request through only with a valid Honeybee Bearer token that carries the scopes the
+ * route requires ({@link RequireScopes}, {@link RequireAnyScope}); {@link Public} routes skip
+ * it. On success the principal is attached as `request.honeybee` ({@link CurrentPrincipal}).
+ *
+ * Per route: `@UseGuards(ScopesGuard)`. Globally, in *your* app module (the library never
+ * registers a global guard itself): `{ provide: APP_GUARD, useClass: ScopesGuard }`; then every
+ * route that is not `@Public()` needs a valid token, even when it names no scope.
+ *
+ * Answers (RFC 6750, body in Nest's `{ statusCode, error, message }` shape, never the token):
+ * | status | when | header |
+ * |---|---|---|
+ * | 401 | no Bearer credentials | `WWW-Authenticate: Bearer realm="…"` |
+ * | 400 | malformed, duplicated or oversized credentials | `… error="invalid_request"` |
+ * | 401 | invalid, expired or revoked token | `… error="invalid_token"` |
+ * | 403 | a required scope is missing | `… error="insufficient_scope", scope="…"` |
+ * | 503 | the verifier cannot decide (down, slow, 5xx, garbage) | `Retry-After` |
+ *
+ * It fails closed: an error while verifying is a 503, never a 200 or a 500. HTTP only (Express
+ * and Fastify); in another context (RPC, WebSocket) a non-public handler is refused.
+ */
+@Injectable()
+export class ScopesGuard implements CanActivate {
+  private readonly logger = new Logger('ScopesGuard');
+  private lastUnavailableLogAt = -Infinity;
+  private unavailableSinceLog = 0;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(HONEYBEE_AUTH_OPTIONS) private readonly options: ResolvedHoneybeeAuthOptions,
+    @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
+    private readonly cache: VerificationCache,
+  ) {}
+
+  /** @inheritDoc */
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const route = readRouteAuthorization(this.reflector, context);
+    if (route.public) return true;
+    if (context.getType() !== 'http') return false;
+
+    const http = context.switchToHttp();
+    const request = http.getRequest<Record<string, unknown>>();
+    const response = http.getResponse<unknown>();
+    const { inbound } = this.options;
+    const realm = inbound.realm;
+
+    const extraction = extractBearerToken(request, inbound);
+    if (extraction.kind === 'none') {
+      this.reject(
+        response,
+        new HoneybeeUnauthorizedException('Missing Bearer token', {
+          'WWW-Authenticate': bearerChallenge(realm),
+        }),
+      );
+    }
+    if (extraction.kind === 'invalid_request') {
+      this.reject(
+        response,
+        new HoneybeeBadRequestException(extraction.description, {
+          'WWW-Authenticate': bearerChallenge(realm, {
+            error: 'invalid_request',
+            errorDescription: extraction.description,
+          }),
+        }),
+      );
+    }
+
+    const { token } = extraction;
+    let principal: HoneybeePrincipal | null;
+    try {
+      principal = await this.cache.verify(token);
+    } catch (err) {
+      this.logUnavailable(token, err);
+      this.reject(
+        response,
+        new HoneybeeServiceUnavailableException(
+          'The access token cannot be verified right now; try again later',
+          { 'Retry-After': String(inbound.retryAfterSeconds) },
+        ),
+      );
+    }
+    if (principal === null) {
+      const description = 'The access token is invalid, expired or revoked';
+      this.logger.debug(`Refused access token ${maskToken(token)}: invalid`);
+      this.reject(
+        response,
+        new HoneybeeUnauthorizedException(
+          description,
+          {
+            'WWW-Authenticate': bearerChallenge(realm, {
+              error: 'invalid_token',
+              errorDescription: description,
+            }),
+          },
+          'invalid_token',
+        ),
+      );
+    }
+
+    const unmet = unmetScopes(route, principal.scopes);
+    if (unmet) {
+      const description = insufficientScopeDescription(route);
+      this.reject(
+        response,
+        new HoneybeeForbiddenException(description, {
+          'WWW-Authenticate': bearerChallenge(realm, {
+            error: 'insufficient_scope',
+            errorDescription: description,
+            scope: sufficientScopes(route).join(' '),
+          }),
+        }),
+      );
+    }
+
+    request[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
+    return true;
+  }
+
+  /** Sets the exception's headers on the response too (see `setResponseHeaders`), then throws. */
+  private reject(response: unknown, exception: HoneybeeAuthException): never {
+    setResponseHeaders(response, exception.headers);
+    throw exception;
+  }
+
+  private logUnavailable(token: string, err: unknown): void {
+    const now = this.clock.now();
+    if (now - this.lastUnavailableLogAt < UNAVAILABLE_LOG_INTERVAL_MS) {
+      this.unavailableSinceLog += 1;
+      return;
+    }
+    const more = this.unavailableSinceLog;
+    this.lastUnavailableLogAt = now;
+    this.unavailableSinceLog = 0;
+    const reason = err instanceof Error ? err.message : String(err);
+    this.logger.warn(
+      `Answered 503: token ${maskToken(token)} could not be verified: ${reason}` +
+        (more > 0 ? ` (${more} more since the last report)` : ''),
+    );
+  }
+}
+
+/**
+ * The scopes to put in the `scope` attribute of an `insufficient_scope` challenge: a set that
+ * would satisfy the route. RFC 6750 cannot express "one of", so every scope of each any-of
+ * group is listed (the description says which are alternatives).
+ */
+function sufficientScopes(route: RouteAuthorization): string[] {
+  return [...new Set([...route.allOf, ...route.anyOf.flat()])].sort();
+}
+
+function insufficientScopeDescription(route: RouteAuthorization): string {
+  const parts: string[] = [];
+  if (route.allOf.length > 0) parts.push(`all of: ${route.allOf.join(' ')}`);
+  for (const group of route.anyOf) parts.push(`one of: ${group.join(' ')}`);
+  return `Insufficient scope; this route requires ${parts.join('; and ')}`;
+}

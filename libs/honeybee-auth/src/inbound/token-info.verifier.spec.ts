@@ -1,0 +1,124 @@
+import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
+import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
+import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
+import { resolveOptions } from '../options/resolve-options.js';
+import { TokenInfoVerifier } from './token-info.verifier.js';
+
+const TOKEN = 'tOkEn-under-test-0123456789abcdefghijklmno';
+
+describe('TokenInfoVerifier', () => {
+  let server: RecordingTokenServer;
+  let clock: FakeClock;
+  let verifier: TokenInfoVerifier;
+
+  beforeEach(async () => {
+    server = await RecordingTokenServer.start();
+    clock = new FakeClock();
+    const options = resolveOptions({
+      clientId: 'me',
+      clientSecret: 'secret',
+      tokenUrl: server.tokenUrl,
+      allowInsecureLoopback: true,
+      inbound: { verifyTimeoutMs: 200 },
+    });
+    verifier = new TokenInfoVerifier(options, clock);
+  });
+  afterEach(() => server.stop());
+
+  const unavailable = async () => {
+    const err = await verifier.verify(TOKEN).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HoneybeeVerifierUnavailableError);
+    expect(String((err as Error).message)).not.toContain(TOKEN);
+    return err as HoneybeeVerifierUnavailableError;
+  };
+
+  it('asks GET /oauth/token/info with the token as Bearer and reads the principal', async () => {
+    server.respond(() => ({
+      body: {
+        resource_owner_id: null,
+        scope: ['rx:write', 'rx:read'],
+        expires_in: 4223,
+        application: { uid: 'partner-app' },
+        created_at: 1592972935,
+      },
+    }));
+    const principal = await verifier.verify(TOKEN);
+    expect(principal).toEqual({
+      clientId: 'partner-app',
+      subject: undefined,
+      scopes: ['rx:read', 'rx:write'],
+      expiresAt: clock.now() + 4_223_000,
+      claims: expect.objectContaining({ expires_in: 4223 }),
+    });
+    const [req] = server.requests;
+    expect(req.method).toBe('GET');
+    expect(req.url).toBe('/oauth/token/info');
+    expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(req.headers.accept).toBe('application/json');
+  });
+
+  it('reads a resource owner as the subject and tolerates a missing expiry', async () => {
+    server.respond(() => ({ body: { resource_owner_id: 42, scope: [], expires_in: null } }));
+    expect(await verifier.verify(TOKEN)).toMatchObject({ subject: '42', scopes: [] });
+    expect((await verifier.verify(TOKEN))?.expiresAt).toBeUndefined();
+  });
+
+  it('answers null (invalid) on 401 and on a token with no lifetime left', async () => {
+    server.respond(() => ({ status: 401, body: '' }));
+    expect(await verifier.verify(TOKEN)).toBeNull();
+    server.respond(() => ({ body: { scope: [], expires_in: 0 } }));
+    expect(await verifier.verify(TOKEN)).toBeNull();
+  });
+
+  it.each([500, 502, 503, 403, 404, 429])('is unavailable on HTTP %i', async (status) => {
+    server.respond(() => ({ status, body: { error: 'x' }, headers: { 'x-request-id': 'req-9' } }));
+    const err = await unavailable();
+    expect(err).toMatchObject({ status, requestId: 'req-9' });
+  });
+
+  it('does not follow a redirect', async () => {
+    server.respond(() => ({ status: 302, headers: { location: `${server.url}/elsewhere` } }));
+    await unavailable();
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['HTML', '<html>bad gateway</html>'],
+    ['a JSON array', '[]'],
+    ['scope of the wrong type', JSON.stringify({ scope: 7, expires_in: 10 })],
+    ['scope with a non-string', JSON.stringify({ scope: ['a', 1], expires_in: 10 })],
+    ['expires_in as a string', JSON.stringify({ scope: [], expires_in: '10' })],
+  ])('is unavailable on a 200 with %s', async (_what, body) => {
+    server.respond(() => ({ body }));
+    await unavailable();
+  });
+
+  it('is unavailable on a body larger than 64 KiB', async () => {
+    server.respond(() => ({ body: JSON.stringify({ scope: [], pad: 'x'.repeat(70_000) }) }));
+    expect((await unavailable()).message).toMatch(/exceeds 65536 bytes/);
+  });
+
+  it('is unavailable when the answer takes longer than verifyTimeoutMs', async () => {
+    server.respond(() => new Promise(() => undefined)); // never answers
+    expect((await unavailable()).message).toMatch(/timed out after 200 ms/);
+  });
+
+  it('is unavailable when the connection drops', async () => {
+    server.respond((_req, res) => void res.socket?.destroy());
+    expect((await unavailable()).message).toMatch(/failed/);
+  });
+
+  it('is unavailable when nothing listens', async () => {
+    await server.stop();
+    await unavailable();
+    server = await RecordingTokenServer.start(); // for afterEach
+  });
+
+  it('gives up when the caller aborts', async () => {
+    server.respond(() => new Promise(() => undefined));
+    const ctl = new AbortController();
+    const pending = verifier.verify(TOKEN, ctl.signal);
+    ctl.abort();
+    await expect(pending).rejects.toThrow(/aborted/);
+  });
+});

@@ -1,0 +1,236 @@
+import type { Clock } from '../common/clock.js';
+import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
+import type { HoneybeeVerificationCacheOptions } from '../options/honeybee-auth-options.interface.js';
+import { resolveOptions } from '../options/resolve-options.js';
+import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
+import { VerificationCache } from './verification.cache.js';
+
+class TestClock implements Clock {
+  constructor(public ms = Date.UTC(2025, 0, 1)) {}
+  now() {
+    return this.ms;
+  }
+  sleep(): Promise<void> {
+    throw new Error('not used');
+  }
+  advance(ms: number) {
+    this.ms += ms;
+  }
+}
+
+/** A verifier whose answers the test scripts, counting calls. */
+class ScriptedVerifier implements TokenVerifier {
+  calls: string[] = [];
+  signals: (AbortSignal | undefined)[] = [];
+  answer: (token: string) => Promise<HoneybeePrincipal | null> = async () => null;
+
+  verify(token: string, signal?: AbortSignal) {
+    this.calls.push(token);
+    this.signals.push(signal);
+    return this.answer(token);
+  }
+}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function setup(cache: HoneybeeVerificationCacheOptions = {}, verifyTimeoutMs = 5000) {
+  const options = resolveOptions({
+    clientId: 'c',
+    clientSecret: 's',
+    inbound: { cache, verifyTimeoutMs },
+  });
+  const clock = new TestClock();
+  const verifier = new ScriptedVerifier();
+  return { clock, verifier, cache: new VerificationCache(options, clock, verifier) };
+}
+
+const principal = (over: Partial<HoneybeePrincipal> = {}): HoneybeePrincipal => ({
+  clientId: 'client',
+  scopes: ['b', 'a'],
+  ...over,
+});
+
+describe('VerificationCache', () => {
+  it('verifies once, then answers from the cache until maxAgeSeconds', async () => {
+    const { cache, verifier, clock } = setup({ maxAgeSeconds: 60 });
+    verifier.answer = async () => principal({ expiresAt: clock.now() + 3_600_000 });
+    const first = await cache.verify('tok');
+    expect(first).toMatchObject({ clientId: 'client', scopes: ['a', 'b'] });
+    clock.advance(59_999);
+    await cache.verify('tok');
+    expect(verifier.calls).toHaveLength(1);
+    clock.advance(1);
+    await cache.verify('tok');
+    expect(verifier.calls).toHaveLength(2);
+  });
+
+  it('keeps a valid verdict no longer than the token lives', async () => {
+    const { cache, verifier, clock } = setup({ maxAgeSeconds: 600 });
+    verifier.answer = async () => principal({ expiresAt: clock.now() + 10_000 });
+    await cache.verify('tok');
+    clock.advance(9_999);
+    await cache.verify('tok');
+    expect(verifier.calls).toHaveLength(1);
+    clock.advance(1);
+    await cache.verify('tok');
+    expect(verifier.calls).toHaveLength(2);
+  });
+
+  it('does not cache a principal that is already expired', async () => {
+    const { cache, verifier, clock } = setup();
+    verifier.answer = async () => principal({ expiresAt: clock.now() });
+    await cache.verify('tok');
+    await cache.verify('tok');
+    expect(verifier.calls).toHaveLength(2);
+  });
+
+  it('keeps an invalid verdict for negativeTtlSeconds, and not at all with 0', async () => {
+    const { cache, verifier, clock } = setup({ negativeTtlSeconds: 5 });
+    expect(await cache.verify('bad')).toBeNull();
+    clock.advance(4_999);
+    expect(await cache.verify('bad')).toBeNull();
+    expect(verifier.calls).toHaveLength(1);
+    clock.advance(1);
+    await cache.verify('bad');
+    expect(verifier.calls).toHaveLength(2);
+
+    const off = setup({ negativeTtlSeconds: 0 });
+    await off.cache.verify('bad');
+    await off.cache.verify('bad');
+    expect(off.verifier.calls).toHaveLength(2);
+  });
+
+  it('never caches unavailability', async () => {
+    const { cache, verifier } = setup();
+    verifier.answer = async () => {
+      throw new HoneybeeVerifierUnavailableError('down');
+    };
+    await expect(cache.verify('tok')).rejects.toThrow('down');
+    verifier.answer = async () => principal();
+    await expect(cache.verify('tok')).resolves.toMatchObject({ clientId: 'client' });
+    expect(verifier.calls).toHaveLength(2);
+  });
+
+  it('shares one verification among concurrent requests with the same token', async () => {
+    const { cache, verifier } = setup();
+    const gate = deferred<HoneybeePrincipal | null>();
+    verifier.answer = () => gate.promise;
+    const waiting = Array.from({ length: 20 }, () => cache.verify('tok'));
+    const other = cache.verify('other');
+    await Promise.resolve();
+    expect(verifier.calls).toEqual(['tok', 'other']);
+    gate.resolve(principal());
+    const results = await Promise.all(waiting);
+    expect(new Set(results).size).toBe(1); // the very same principal object
+    await other;
+    expect(verifier.calls).toHaveLength(2);
+  });
+
+  it('shares a failure too, and the next request tries again', async () => {
+    const { cache, verifier } = setup();
+    const gate = deferred<HoneybeePrincipal | null>();
+    verifier.answer = () => gate.promise;
+    const waiting = [cache.verify('tok'), cache.verify('tok')];
+    gate.reject(new HoneybeeVerifierUnavailableError('down'));
+    for (const w of waiting) await expect(w).rejects.toThrow('down');
+    verifier.answer = async () => null;
+    await expect(cache.verify('tok')).resolves.toBeNull();
+    expect(verifier.calls).toHaveLength(2);
+  });
+
+  it('keys entries by SHA-256: the raw token is never stored', async () => {
+    const { cache, verifier } = setup();
+    verifier.answer = async () => principal();
+    const token = 'very-secret-token-value';
+    await cache.verify(token);
+    const internals = cache as unknown as { valid: { keys(): Iterable<string> } };
+    const keys = [...internals.valid.keys()];
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).not.toContain(token);
+    expect(keys[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('is bounded by maxEntries (LRU), valid and invalid verdicts apart', async () => {
+    const { cache, verifier } = setup({ maxEntries: 2 });
+    verifier.answer = async (t) => (t.startsWith('good') ? principal() : null);
+    await cache.verify('good1');
+    await cache.verify('good2');
+    for (let i = 0; i < 10; i++) await cache.verify(`junk${i}`);
+    expect(cache.size).toBe(4);
+    verifier.calls = [];
+    await cache.verify('good1');
+    await cache.verify('good2');
+    expect(verifier.calls).toEqual([]); // junk did not evict them
+    await cache.verify('good3');
+    await cache.verify('good1'); // evicted by good3 (least recently used)
+    expect(verifier.calls).toEqual(['good3', 'good1']);
+  });
+
+  it('evict() and clear() forget verdicts', async () => {
+    const { cache, verifier } = setup();
+    verifier.answer = async () => principal();
+    await cache.verify('tok');
+    cache.evict('tok');
+    await cache.verify('tok');
+    cache.clear();
+    await cache.verify('tok');
+    expect(verifier.calls).toHaveLength(3);
+  });
+
+  it('freezes the shared principal and normalises its scopes', async () => {
+    const { cache, verifier } = setup();
+    verifier.answer = async () =>
+      principal({ scopes: ['b', 'a', 'b'], claims: { nested: { x: 1 } } });
+    const p = (await cache.verify('tok'))!;
+    expect(p.scopes).toEqual(['a', 'b']);
+    expect(Object.isFrozen(p)).toBe(true);
+    expect(Object.isFrozen(p.scopes)).toBe(true);
+    expect(Object.isFrozen(p.claims!.nested)).toBe(true);
+  });
+
+  it.each([
+    ['a string', 'yes'],
+    ['scopes missing', { clientId: 'x' }],
+    ['a bad scope', { scopes: ['has space'] }],
+    ['a NaN expiry', { scopes: [], expiresAt: Number.NaN }],
+  ])('turns a malformed principal (%s) into unavailability', async (_why, value) => {
+    const { cache, verifier } = setup();
+    verifier.answer = async () => value as unknown as HoneybeePrincipal;
+    await expect(cache.verify('tok')).rejects.toBeInstanceOf(HoneybeeVerifierUnavailableError);
+  });
+
+  it('turns an unexpected verifier error into unavailability', async () => {
+    const { cache, verifier } = setup();
+    verifier.answer = async () => {
+      throw new RangeError('boom');
+    };
+    await expect(cache.verify('tok')).rejects.toBeInstanceOf(HoneybeeVerifierUnavailableError);
+    verifier.answer = () => {
+      throw new RangeError('sync boom');
+    };
+    await expect(cache.verify('tok2')).rejects.toBeInstanceOf(HoneybeeVerifierUnavailableError);
+  });
+
+  it('ends the wait for a verifier that ignores its signal after verifyTimeoutMs', async () => {
+    const { cache, verifier } = setup({}, 20);
+    verifier.answer = () => new Promise(() => undefined);
+    await expect(cache.verify('tok')).rejects.toThrow(/timed out after 20 ms/);
+    expect(verifier.signals[0]?.aborted).toBe(true);
+  });
+
+  it('aborts in-flight verifications on shutdown', async () => {
+    const { cache, verifier } = setup();
+    verifier.answer = () => new Promise(() => undefined);
+    const pending = cache.verify('tok');
+    cache.onModuleDestroy();
+    await expect(pending).rejects.toThrow(/aborted/);
+  });
+});

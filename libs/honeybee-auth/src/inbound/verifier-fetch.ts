@@ -1,0 +1,109 @@
+import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
+
+/**
+ * Largest verifier answer read, in bytes. Token-info and introspection answers are a few
+ * hundred bytes and a JWKS a few kilobytes; anything larger is not a real answer.
+ */
+export const MAX_VERIFIER_RESPONSE_BYTES = 65_536;
+
+/** A verifier endpoint's answer, body read in full (and bounded). */
+export interface VerifierHttpResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+  requestId?: string;
+}
+
+/**
+ * One call to a verification endpoint with global `fetch`: no redirects followed (a redirect
+ * would carry the token elsewhere), a timeout covering connect to last byte, a bounded body.
+ * Every failure to get a complete answer is a {@link HoneybeeVerifierUnavailableError} whose
+ * message names `what` but never the token.
+ */
+export async function fetchVerifierResponse(
+  what: string,
+  url: string,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<VerifierHttpResponse> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  try {
+    const res = await fetch(url, { ...init, redirect: 'manual', signal: combined });
+    const requestId = res.headers.get('x-request-id') ?? undefined;
+    const body = await readBounded(res, MAX_VERIFIER_RESPONSE_BYTES);
+    if (body === undefined) {
+      throw new HoneybeeVerifierUnavailableError(
+        `${what} answer exceeds ${MAX_VERIFIER_RESPONSE_BYTES} bytes`,
+        { status: res.status, requestId },
+      );
+    }
+    return { status: res.status, headers: res.headers, body, requestId };
+  } catch (err) {
+    if (err instanceof HoneybeeVerifierUnavailableError) throw err;
+    if (timeout.aborted) {
+      throw new HoneybeeVerifierUnavailableError(`${what} timed out after ${timeoutMs} ms`, {
+        cause: err,
+      });
+    }
+    if (signal?.aborted) {
+      throw new HoneybeeVerifierUnavailableError(`${what} was aborted`, { cause: err });
+    }
+    throw new HoneybeeVerifierUnavailableError(`${what} failed: ${networkReason(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The body as UTF-8, or `undefined` when it is larger than `max` bytes (reading stops there). */
+export async function readBounded(res: Response, max: number): Promise<string | undefined> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Parses a verifier's JSON object answer.
+ * @throws HoneybeeVerifierUnavailableError when the body is not a JSON object (garbage).
+ */
+export function parseJsonObject(what: string, res: VerifierHttpResponse): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(res.body);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new HoneybeeVerifierUnavailableError(
+      `${what} answered with a body that is not a JSON object`,
+      {
+        status: res.status,
+        requestId: res.requestId,
+      },
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function networkReason(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? 'unknown network error';
+}

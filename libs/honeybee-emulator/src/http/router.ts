@@ -1,0 +1,73 @@
+import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
+import type { FaultEndpoint } from '../faults/faults.js';
+import { API_PREFIX, handleApiRequest } from '../api/partners-api.js';
+import {
+  JWKS_PATH,
+  METADATA_PATH,
+  handleJwksRequest,
+  handleMetadataRequest,
+} from '../oauth/discovery.endpoint.js';
+import { handleIntrospectionRequest } from '../oauth/introspection.endpoint.js';
+import { handleRevocationRequest } from '../oauth/revocation.endpoint.js';
+import { handleTokenInfoRequest } from '../oauth/token-info.endpoint.js';
+import { handleTokenRequest } from '../oauth/token.endpoint.js';
+import { jsonResponse } from './http-utils.js';
+import type { EmulatorResponse } from './http-utils.js';
+import type { RecordedEndpoint } from './request.recorder.js';
+
+/** An endpoint handler. */
+export type Handler = (
+  ctx: EmulatorContext,
+  req: EmulatorRequest,
+) => EmulatorResponse | Promise<EmulatorResponse>;
+
+/** Paths of the OAuth endpoints. */
+export const OAUTH_PATHS = Object.freeze({
+  token: '/oauth/token',
+  tokenInfo: '/oauth/token/info',
+  introspect: '/oauth/introspect',
+  revoke: '/oauth/revoke',
+  jwks: JWKS_PATH,
+  metadata: METADATA_PATH,
+});
+
+const EXACT: ReadonlyMap<string, { endpoint: FaultEndpoint; method: string; handle: Handler }> =
+  new Map([
+    [OAUTH_PATHS.token, { endpoint: 'token', method: 'POST', handle: handleTokenRequest }],
+    [
+      OAUTH_PATHS.tokenInfo,
+      { endpoint: 'tokenInfo', method: 'GET', handle: handleTokenInfoRequest },
+    ],
+    [
+      OAUTH_PATHS.introspect,
+      { endpoint: 'introspect', method: 'POST', handle: handleIntrospectionRequest },
+    ],
+    [OAUTH_PATHS.revoke, { endpoint: 'revoke', method: 'POST', handle: handleRevocationRequest }],
+    [OAUTH_PATHS.jwks, { endpoint: 'jwks', method: 'GET', handle: handleJwksRequest }],
+    [OAUTH_PATHS.metadata, { endpoint: 'metadata', method: 'GET', handle: handleMetadataRequest }],
+  ]);
+
+/**
+ * The endpoint a request belongs to (what faults and recordings are keyed by) and its handler.
+ * A known path with the wrong method gets a 404, as Rails routing answers.
+ */
+export function routeFor(
+  method: string,
+  path: string,
+): { endpoint: RecordedEndpoint; handle: Handler } {
+  const exact = EXACT.get(path);
+  if (exact) {
+    return { endpoint: exact.endpoint, handle: method === exact.method ? exact.handle : notFound };
+  }
+  if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
+    return { endpoint: 'api', handle: handleApiRequest };
+  }
+  return { endpoint: 'other', handle: notFound };
+}
+
+function notFound(_ctx: EmulatorContext, req: EmulatorRequest): EmulatorResponse {
+  return jsonResponse(404, {
+    error: 'not_found',
+    message: `No route matches ${req.method} ${req.url.pathname}`,
+  });
+}

@@ -1,0 +1,90 @@
+import { HoneybeeEmulator } from '../honeybee-emulator.js';
+import { ManualClock } from '../clock.js';
+import { send } from '../testing/http-test.helpers.js';
+
+const START = Date.parse('2025-06-24T04:28:55.000Z');
+const CHALLENGE = (description: string): string =>
+  `Bearer realm="Doorkeeper", error="invalid_token", error_description="${description}"`;
+
+describe('GET /oauth/token/info', () => {
+  let emu: HoneybeeEmulator;
+  let clock: ManualClock;
+  let token: string;
+
+  beforeEach(async () => {
+    clock = new ManualClock(START);
+    emu = await HoneybeeEmulator.start({
+      clock,
+      clients: [
+        {
+          clientId: 'app',
+          clientSecret: 'app-secret',
+          scopes: ['prescriptions:read', 'orders:write'],
+        },
+      ],
+    });
+    token = (await emu.issueToken('app', ['prescriptions:read', 'orders:write'])).access_token;
+  });
+
+  afterEach(() => emu.stop());
+
+  const info = (auth?: string, url?: string): ReturnType<typeof send> =>
+    send(url ?? emu.tokenInfoUrl, { headers: auth ? { Authorization: auth } : {} });
+
+  it('describes an active token, scope as an array, expires_in remaining', async () => {
+    clock.advanceSeconds(1_000);
+    const res = await info(`Bearer ${token}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.text).toBe(
+      JSON.stringify({
+        resource_owner_id: null,
+        scope: ['prescriptions:read', 'orders:write'],
+        expires_in: 42_200,
+        application: { uid: 'app' },
+        created_at: START / 1000,
+      }),
+    );
+  });
+
+  it('also finds the token in an access_token query parameter, as Doorkeeper does', async () => {
+    const res = await info(undefined, `${emu.tokenInfoUrl}?access_token=${token}`);
+    expect(res.status).toBe(200);
+  });
+
+  it.each([
+    ['no Authorization header', undefined, 'The access token is invalid'],
+    ['an unknown token', 'Bearer not-a-token', 'The access token is invalid'],
+    ['a Basic header', 'Basic YXBwOmFwcC1zZWNyZXQ=', 'The access token is invalid'],
+  ])('answers 401 with an empty body for %s', async (_case, auth, description) => {
+    const res = await info(auth);
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('');
+    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE(description));
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('answers 401 "expired" once the clock passes the lifetime', async () => {
+    clock.advanceSeconds(43_199);
+    expect((await info(`Bearer ${token}`)).status).toBe(200);
+    clock.advanceSeconds(1);
+    const res = await info(`Bearer ${token}`);
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('');
+    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE('The access token expired'));
+  });
+
+  it('answers 401 "revoked" for a revoked token', async () => {
+    expect(emu.revokeToken(token)).toBe(true);
+    const res = await info(`Bearer ${token}`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE('The access token was revoked'));
+  });
+
+  it('treats tokens of a removed client as unknown', async () => {
+    emu.removeClient('app');
+    const res = await info(`Bearer ${token}`);
+    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE('The access token is invalid'));
+  });
+});
