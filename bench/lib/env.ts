@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import { Logger } from '@nestjs/common';
 import type { LoggerService } from '@nestjs/common';
 
@@ -12,7 +12,7 @@ export function machineLine(): string {
   } catch {
     // Not Linux: keep "unknown CPU".
   }
-  return `${new Date().toISOString()} · Node ${process.version} · ${model} · ${availableParallelism()} cores`;
+  return `${new Date().toISOString()} · Node ${process.version} · ${model} · ${cpus().length} cores`;
 }
 
 /** A Nest logger that drops everything but errors, so the library's logs do not skew timings. */

@@ -1,0 +1,181 @@
+/**
+ * Scenario 1, inbound throughput: a Nest app with one route (`GET /rx`), on Express and on
+ * Fastify, without a guard (the baseline), behind `ScopesGuard` (token-info and jwt with a
+ * warm verdict cache, jwt with every request a cache miss), behind `@nestjs/passport` +
+ * `passport-jwt`, and behind `express-oauth2-jwt-bearer` (Express only). One child process per
+ * server (pinned to CPU 1), autocannon in this process (CPU 0), pipelining 1, the same tokens
+ * (round robin) for every variant, a warm-up round, then variants interleaved round by round.
+ *
+ *   npx tsx bench/inbound-throughput.ts
+ *   (BENCH_ROUNDS=5 BENCH_DURATION=2 BENCH_CONNECTIONS=10 BENCH_PIN=1
+ *    BENCH_PROFILE=express/guard-jwt-rs256,… writes .cpuprofile files to bench/profiles/)
+ */
+import { createPublicKey } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { HoneybeeEmulator } from '@app/honeybee-emulator';
+import { intFromEnv, machineLine } from './lib/env.js';
+import type { InboundAppConfig, InboundVariant } from './lib/inbound-app.js';
+import { PIN, load, pinSelf, spawnTsx, stopChild } from './lib/load.js';
+import type { LoadResult } from './lib/load.js';
+import { fmt, median, ratio, table } from './lib/stats.js';
+
+const ROUNDS = intFromEnv('BENCH_ROUNDS', 5);
+const SECONDS = intFromEnv('BENCH_DURATION', 2);
+const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 10);
+/** Distinct tokens, sent round robin. */
+const TOKENS = 64;
+/** Verdict-cache size of the uncached jwt variant: far below TOKENS, so every request misses. */
+const UNCACHED_MAX_ENTRIES = 1;
+const APP = fileURLToPath(new URL('./lib/inbound-app.ts', import.meta.url));
+const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
+const PROFILE = new Set((process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean));
+
+const LABELS: Record<InboundVariant, string> = {
+  unguarded: 'unguarded (baseline)',
+  'noop-guard': 'a guard that returns true (Nest guard cost)',
+  'guard-token-info': 'ScopesGuard token-info, warm',
+  'guard-jwt-rs256': 'ScopesGuard jwt RS256, warm',
+  'guard-jwt-es256': 'ScopesGuard jwt ES256, warm',
+  'guard-jwt-rs256-uncached': 'ScopesGuard jwt RS256, every request a miss',
+  'passport-jwt-rs256': '@nestjs/passport + passport-jwt RS256',
+  'express-oauth2-jwt-bearer-rs256': 'express-oauth2-jwt-bearer RS256',
+};
+const VARIANTS = Object.keys(LABELS) as InboundVariant[];
+
+interface Server {
+  adapter: 'express' | 'fastify';
+  variant: InboundVariant;
+  url: string;
+  child: ChildProcess;
+  tokens: string[];
+  results: LoadResult[];
+}
+
+async function main(): Promise<void> {
+  pinSelf();
+  const client = { clientId: 'partner-app', clientSecret: 'partner-secret', scopes: ['rx:read'] };
+  const rs = await HoneybeeEmulator.start({ clients: [client], jwt: { algorithm: 'RS256' } });
+  const es = await HoneybeeEmulator.start({ clients: [client], jwt: { algorithm: 'ES256' } });
+  const servers: Server[] = [];
+  try {
+    // Tokens issued by the emulator: JWTs its token-info endpoint also knows.
+    const issue = async (emu: HoneybeeEmulator) => {
+      const out: string[] = [];
+      for (let i = 0; i < TOKENS; i++) {
+        out.push((await emu.issueToken('partner-app', ['rx:read'])).access_token);
+      }
+      return out;
+    };
+    const rsTokens = await issue(rs);
+    const esTokens = await issue(es);
+    const [jwk] = (await rs.getJwks()).keys;
+    const publicKeyPem = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+
+    const plan: [Server['adapter'], InboundVariant][] = [];
+    for (const adapter of ['express', 'fastify'] as const) {
+      for (const variant of VARIANTS) {
+        if (variant === 'express-oauth2-jwt-bearer-rs256' && adapter !== 'express') continue;
+        plan.push([adapter, variant]);
+      }
+    }
+    const start = async ([adapter, variant]: (typeof plan)[number]): Promise<Server> => {
+      const config: InboundAppConfig = {
+        variant,
+        adapter,
+        tokenUrl: rs.tokenUrl,
+        rs256: { jwksUri: rs.jwksUri, issuer: rs.issuer, publicKeyPem },
+        es256: { jwksUri: es.jwksUri, issuer: es.issuer },
+        audience: 'honeybee-partners',
+        uncachedMaxEntries: UNCACHED_MAX_ENTRIES,
+      };
+      const profile = PROFILE.has(`${adapter}/${variant}`);
+      if (profile) mkdirSync(PROFILE_DIR, { recursive: true });
+      const { child, first } = await spawnTsx<{ port: number }>(
+        APP,
+        { BENCH_APP: JSON.stringify(config) },
+        profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+      );
+      const url = `http://127.0.0.1:${first.port}/rx`;
+      const tokens = variant === 'guard-jwt-es256' ? esTokens : rsTokens;
+      return { adapter, variant, url, child, tokens, results: [] };
+    };
+    // A few at a time: tsx compiles each on start-up.
+    for (let i = 0; i < plan.length; i += 4) {
+      servers.push(...(await Promise.all(plan.slice(i, i + 4).map(start))));
+    }
+
+    // Each server must accept a good token and refuse a missing one before it is timed.
+    for (const s of servers) {
+      const ok = await fetch(s.url, { headers: { authorization: `Bearer ${s.tokens[0]}` } });
+      const none = await fetch(s.url);
+      const expectNone = s.variant === 'unguarded' || s.variant === 'noop-guard' ? 200 : 401;
+      if (ok.status !== 200 || none.status !== expectNone) {
+        throw new Error(
+          `${s.adapter}/${s.variant}: ${ok.status} with a token, ${none.status} without (expected 200, ${expectNone})`,
+        );
+      }
+    }
+
+    console.log('## Inbound throughput: GET /rx, requests per second\n');
+    console.log(
+      `${machineLine()} · autocannon ${CONNECTIONS} connections, pipelining 1, ${SECONDS} s per measurement, ${ROUNDS} rounds after a warm-up round, variants interleaved, ${TOKENS} tokens round robin${PIN ? ', servers pinned to CPU 1 and autocannon to CPU 0' : ''}\n`,
+    );
+    // Warm-up: JIT, JWKS fetch, and every token's verdict cached.
+    for (const s of servers) await load(s.url, s.tokens, SECONDS, CONNECTIONS);
+    const tokenInfoBefore = rs.requests('tokenInfo').length;
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const s of servers) s.results.push(await load(s.url, s.tokens, SECONDS, CONNECTIONS));
+      console.error(`  round ${r + 1}/${ROUNDS} done`);
+    }
+
+    for (const adapter of ['express', 'fastify'] as const) {
+      const mine = servers.filter((s) => s.adapter === adapter);
+      const rps = (s: Server) => median(s.results.map((x) => x.rps));
+      const base = rps(mine.find((s) => s.variant === 'unguarded')!);
+      const passport = rps(mine.find((s) => s.variant === 'passport-jwt-rs256')!);
+      console.log(`### ${adapter === 'express' ? 'Express' : 'Fastify'}\n`);
+      console.log(
+        table(
+          [
+            'variant',
+            'req/s (median)',
+            'min–max',
+            'vs unguarded',
+            'vs passport-jwt',
+            'p50 ms',
+            'p99 ms',
+            'non-2xx + errors',
+          ],
+          mine.map((s) => {
+            const all = s.results.map((x) => x.rps);
+            return [
+              LABELS[s.variant],
+              fmt(rps(s)),
+              `${fmt(Math.min(...all))}–${fmt(Math.max(...all))}`,
+              ratio(rps(s), base),
+              ratio(rps(s), passport),
+              fmt(median(s.results.map((x) => x.p50)), 0),
+              fmt(median(s.results.map((x) => x.p99)), 0),
+              fmt(s.results.reduce((a, x) => a + x.non2xx + x.errors, 0)),
+            ];
+          }),
+        ),
+      );
+      console.log('');
+    }
+    console.log(
+      `Token-info calls during the timed rounds (a warm cache makes none): ${rs.requests('tokenInfo').length - tokenInfoBefore}\n`,
+    );
+  } finally {
+    await Promise.all(servers.map((s) => stopChild(s.child)));
+    await rs.stop();
+    await es.stop();
+  }
+}
+
+await main();
