@@ -9,6 +9,7 @@
 import 'reflect-metadata';
 import { Controller, ForbiddenException, Get, Injectable, Module, UseGuards } from '@nestjs/common';
 import type {
+  CanActivate,
   DynamicModule,
   INestApplication,
   MiddlewareConsumer,
