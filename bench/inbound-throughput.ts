@@ -8,7 +8,8 @@
  *
  *   npx tsx bench/inbound-throughput.ts
  *   (BENCH_ROUNDS=5 BENCH_DURATION=2 BENCH_CONNECTIONS=10 BENCH_PIN=1
- *    BENCH_PROFILE=express/guard-jwt-rs256,… writes .cpuprofile files to bench/profiles/)
+ *    BENCH_ONLY=express/unguarded,… runs only those servers;
+ *    BENCH_PROFILE=express/guard-jwt-rs256,… writes a CPU profile of their timed rounds to bench/profiles/ADAPTER-VARIANT.cpuprofile)
  */
 import { createPublicKey } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
@@ -32,6 +33,8 @@ const UNCACHED_MAX_ENTRIES = 1;
 const APP = fileURLToPath(new URL('./lib/inbound-app.ts', import.meta.url));
 const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
 const PROFILE = new Set((process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean));
+/** Only these `adapter/variant` servers (comma-separated), e.g. for profiling; default all. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 
 const LABELS: Record<InboundVariant, string> = {
   unguarded: 'unguarded (baseline)',
@@ -52,6 +55,14 @@ interface Server {
   child: ChildProcess;
   tokens: string[];
   results: LoadResult[];
+}
+
+/** Sends `msg` to a server and waits for its answer. */
+function ask(child: ChildProcess, msg: object): Promise<unknown> {
+  return new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send(msg);
+  });
 }
 
 async function main(): Promise<void> {
@@ -80,6 +91,7 @@ async function main(): Promise<void> {
     for (const adapter of ['express', 'fastify'] as const) {
       for (const variant of VARIANTS) {
         if (variant === 'express-oauth2-jwt-bearer-rs256' && adapter !== 'express') continue;
+        if (ONLY.size > 0 && !ONLY.has(`${adapter}/${variant}`)) continue;
         plan.push([adapter, variant]);
       }
     }
@@ -93,13 +105,9 @@ async function main(): Promise<void> {
         audience: 'honeybee-partners',
         uncachedMaxEntries: UNCACHED_MAX_ENTRIES,
       };
-      const profile = PROFILE.has(`${adapter}/${variant}`);
-      if (profile) mkdirSync(PROFILE_DIR, { recursive: true });
-      const { child, first } = await spawnTsx<{ port: number }>(
-        APP,
-        { BENCH_APP: JSON.stringify(config) },
-        profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
-      );
+      const { child, first } = await spawnTsx<{ port: number }>(APP, {
+        BENCH_APP: JSON.stringify(config),
+      });
       const url = `http://127.0.0.1:${first.port}/rx`;
       const tokens = variant === 'guard-jwt-es256' ? esTokens : rsTokens;
       return { adapter, variant, url, child, tokens, results: [] };
@@ -128,16 +136,29 @@ async function main(): Promise<void> {
     // Warm-up: JIT, JWKS fetch, and every token's verdict cached.
     for (const s of servers) await load(s.url, s.tokens, SECONDS, CONNECTIONS);
     const tokenInfoBefore = rs.requests('tokenInfo').length;
+    const profiled = servers.filter((s) => PROFILE.has(`${s.adapter}/${s.variant}`));
+    await Promise.all(profiled.map((s) => ask(s.child, { type: 'profile-start' })));
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of servers) s.results.push(await load(s.url, s.tokens, SECONDS, CONNECTIONS));
       console.error(`  round ${r + 1}/${ROUNDS} done`);
+    }
+    if (profiled.length > 0) mkdirSync(PROFILE_DIR, { recursive: true });
+    for (const s of profiled) {
+      const file = `${PROFILE_DIR}${s.adapter}-${s.variant}.cpuprofile`;
+      await ask(s.child, { type: 'profile-stop', file });
+      console.error(`  wrote ${file} (timed rounds only)`);
     }
 
     for (const adapter of ['express', 'fastify'] as const) {
       const mine = servers.filter((s) => s.adapter === adapter);
       const rps = (s: Server) => median(s.results.map((x) => x.rps));
-      const base = rps(mine.find((s) => s.variant === 'unguarded')!);
-      const passport = rps(mine.find((s) => s.variant === 'passport-jwt-rs256')!);
+      if (mine.length === 0) continue;
+      const find = (v: InboundVariant) => mine.find((s) => s.variant === v);
+      /** Median over rounds of this round's rps ÷ the same round's rps of `other`. */
+      const paired = (s: Server, other: Server | undefined) =>
+        other ? median(s.results.map((x, r) => x.rps / other.results[r].rps)) : NaN;
+      const base = find('unguarded');
+      const passport = find('passport-jwt-rs256');
       console.log(`### ${adapter === 'express' ? 'Express' : 'Fastify'}\n`);
       console.log(
         table(
@@ -157,8 +178,8 @@ async function main(): Promise<void> {
               LABELS[s.variant],
               fmt(rps(s)),
               `${fmt(Math.min(...all))}–${fmt(Math.max(...all))}`,
-              ratio(rps(s), base),
-              ratio(rps(s), passport),
+              ratio(paired(s, base), 1),
+              ratio(paired(s, passport), 1),
               fmt(median(s.results.map((x) => x.p50)), 0),
               fmt(median(s.results.map((x) => x.p99)), 0),
               fmt(s.results.reduce((a, x) => a + x.non2xx + x.errors, 0)),
@@ -168,6 +189,9 @@ async function main(): Promise<void> {
       );
       console.log('');
     }
+    console.log(
+      'Ratios are paired: the median over rounds of (this variant ÷ the other, same round).\n',
+    );
     console.log(
       `Token-info calls during the timed rounds (a warm cache makes none): ${rs.requests('tokenInfo').length - tokenInfoBefore}\n`,
     );

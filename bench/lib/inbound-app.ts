@@ -7,6 +7,8 @@
  * Every variant serves `GET /rx` → `{"ok":true}`; the guarded ones require the scope `rx:read`.
  */
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { Controller, ForbiddenException, Get, Injectable, Module, UseGuards } from '@nestjs/common';
 import type {
   CanActivate,
@@ -237,8 +239,25 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   process.send!({ port });
-  process.on('message', (msg: { type: string }) => {
+  let profiler: Session | undefined;
+  process.on('message', (msg: { type: string; file?: string }) => {
     if (msg.type === 'exit') void app.close().then(() => process.exit(0));
+    // CPU profile of the timed rounds only (not start-up, not tsx compiling modules).
+    if (msg.type === 'profile-start') {
+      profiler = new Session();
+      profiler.connect();
+      void profiler
+        .post('Profiler.enable')
+        .then(() => profiler!.post('Profiler.start'))
+        .then(() => process.send!({ type: 'profiling' }));
+    }
+    if (msg.type === 'profile-stop' && profiler) {
+      void profiler.post('Profiler.stop').then(({ profile }) => {
+        writeFileSync(msg.file!, JSON.stringify(profile));
+        profiler!.disconnect();
+        process.send!({ type: 'profiled' });
+      });
+    }
   });
 }
 
