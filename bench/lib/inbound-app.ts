@@ -17,7 +17,7 @@ import type {
   MiddlewareConsumer,
   NestModule,
 } from '@nestjs/common';
-import { NestFactory, Reflector } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -25,13 +25,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Request, Response } from 'express';
 import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import {
-  HoneybeeAuthModule,
-  RequireScopes,
-  ScopesGuard,
-  VerificationCache,
-} from '@app/honeybee-auth';
+import { HoneybeeAuthModule, RequireScopes, ScopesGuard } from '@app/honeybee-auth';
 import type { HoneybeeAuthModuleOptions } from '@app/honeybee-auth';
+import { addScopesGuardParamTypes } from './tsx-metadata.js';
 
 /** The server variants of scenario 1. */
 export type InboundVariant =
@@ -57,16 +53,7 @@ export interface InboundAppConfig {
   uncachedMaxEntries: number;
 }
 
-// tsx (esbuild) does not emit `design:paramtypes`, and ScopesGuard injects Reflector and
-// VerificationCache by type alone (no @Inject), so under tsx Nest cannot build it. Add what tsc
-// would have emitted; it only matters for DI at start-up, not for the timed request path.
-if (!Reflect.getMetadata('design:paramtypes', ScopesGuard)) {
-  Reflect.defineMetadata(
-    'design:paramtypes',
-    [Reflector, Object, Object, VerificationCache],
-    ScopesGuard,
-  );
-}
+addScopesGuardParamTypes();
 
 const config = JSON.parse(process.env.BENCH_APP ?? '{}') as InboundAppConfig;
 const SCOPE = 'rx:read';
