@@ -54,7 +54,7 @@ interface Server {
   url: string;
   child: ChildProcess;
   tokens: string[];
-  results: LoadResult[];
+  results: (LoadResult & { cpuUsPerRequest: number })[];
 }
 
 /** Sends `msg` to a server and waits for its answer. */
@@ -63,6 +63,16 @@ function ask(child: ChildProcess, msg: object): Promise<unknown> {
     child.once('message', resolve);
     child.send(msg);
   });
+}
+
+/** One autocannon run against `s`, with the server's CPU time per response. */
+async function measure(s: Server): Promise<Server['results'][number]> {
+  type Cpu = { usage: NodeJS.CpuUsage };
+  const before = ((await ask(s.child, { type: 'cpu' })) as Cpu).usage;
+  const result = await load(s.url, s.tokens, SECONDS, CONNECTIONS);
+  const after = ((await ask(s.child, { type: 'cpu' })) as Cpu).usage;
+  const cpuUs = after.user - before.user + (after.system - before.system);
+  return { ...result, cpuUsPerRequest: cpuUs / Math.max(1, result.requests) };
 }
 
 async function main(): Promise<void> {
@@ -134,12 +144,12 @@ async function main(): Promise<void> {
       `${machineLine()} · autocannon ${CONNECTIONS} connections, pipelining 1, ${SECONDS} s per measurement, ${ROUNDS} rounds after a warm-up round, variants interleaved, ${TOKENS} tokens round robin${PIN ? ', servers pinned to CPU 1 and autocannon to CPU 0' : ''}\n`,
     );
     // Warm-up: JIT, JWKS fetch, and every token's verdict cached.
-    for (const s of servers) await load(s.url, s.tokens, SECONDS, CONNECTIONS);
+    for (const s of servers) await measure(s);
     const tokenInfoBefore = rs.requests('tokenInfo').length;
     const profiled = servers.filter((s) => PROFILE.has(`${s.adapter}/${s.variant}`));
     await Promise.all(profiled.map((s) => ask(s.child, { type: 'profile-start' })));
     for (let r = 0; r < ROUNDS; r++) {
-      for (const s of servers) s.results.push(await load(s.url, s.tokens, SECONDS, CONNECTIONS));
+      for (const s of servers) s.results.push(await measure(s));
       console.error(`  round ${r + 1}/${ROUNDS} done`);
     }
     if (profiled.length > 0) mkdirSync(PROFILE_DIR, { recursive: true });
@@ -157,6 +167,12 @@ async function main(): Promise<void> {
       /** Median over rounds of this round's rps ÷ the same round's rps of `other`. */
       const paired = (s: Server, other: Server | undefined) =>
         other ? median(s.results.map((x, r) => x.rps / other.results[r].rps)) : NaN;
+      /** The same for CPU cost: `other`'s CPU µs per request ÷ this one's (> 1: cheaper). */
+      const pairedCpu = (s: Server, other: Server | undefined) =>
+        other
+          ? median(s.results.map((x, r) => other.results[r].cpuUsPerRequest / x.cpuUsPerRequest))
+          : NaN;
+      const cpu = (s: Server) => median(s.results.map((x) => x.cpuUsPerRequest));
       const base = find('unguarded');
       const passport = find('passport-jwt-rs256');
       console.log(`### ${adapter === 'express' ? 'Express' : 'Fastify'}\n`);
@@ -168,6 +184,9 @@ async function main(): Promise<void> {
             'min–max',
             'vs unguarded',
             'vs passport-jwt',
+            'server CPU µs/req',
+            'CPU-bound vs unguarded',
+            'CPU-bound vs passport-jwt',
             'p50 ms',
             'p99 ms',
             'non-2xx + errors',
@@ -180,6 +199,9 @@ async function main(): Promise<void> {
               `${fmt(Math.min(...all))}–${fmt(Math.max(...all))}`,
               ratio(paired(s, base), 1),
               ratio(paired(s, passport), 1),
+              fmt(cpu(s), 0),
+              ratio(pairedCpu(s, base), 1),
+              ratio(pairedCpu(s, passport), 1),
               fmt(median(s.results.map((x) => x.p50)), 0),
               fmt(median(s.results.map((x) => x.p99)), 0),
               fmt(s.results.reduce((a, x) => a + x.non2xx + x.errors, 0)),
@@ -190,7 +212,11 @@ async function main(): Promise<void> {
       console.log('');
     }
     console.log(
-      'Ratios are paired: the median over rounds of (this variant ÷ the other, same round).\n',
+      'Ratios are paired: the median over rounds of (this variant ÷ the other, same round). ' +
+        '"Server CPU µs/req" is the server process\'s CPU time (user + system, all threads) per ' +
+        'response; "CPU-bound" ratios are the other variant\'s CPU per request ÷ this one\'s, ' +
+        'i.e. the throughput ratio when the server is CPU-bound, and much less sensitive than ' +
+        'req/s to other load on the machine.\n',
     );
     console.log(
       `Token-info calls during the timed rounds (a warm cache makes none): ${rs.requests('tokenInfo').length - tokenInfoBefore}\n`,

@@ -229,6 +229,8 @@ async function main(): Promise<void> {
   let profiler: Session | undefined;
   process.on('message', (msg: { type: string; file?: string }) => {
     if (msg.type === 'exit') void app.close().then(() => process.exit(0));
+    // CPU time of this process (all threads), read around each timed measurement.
+    if (msg.type === 'cpu') process.send!({ type: 'cpu', usage: process.cpuUsage() });
     // CPU profile of the timed rounds only (not start-up, not tsx compiling modules).
     if (msg.type === 'profile-start') {
       profiler = new Session();

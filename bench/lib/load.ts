@@ -57,6 +57,8 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 /** One measurement with autocannon, pipelining 1. */
 export interface LoadResult {
   rps: number;
+  /** Responses received. */
+  requests: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -92,6 +94,7 @@ export async function load(
   });
   return {
     rps: result.requests.total / result.duration,
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
