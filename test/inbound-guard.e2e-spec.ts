@@ -572,6 +572,19 @@ describe.each(PLATFORMS)('inbound guards on %s', (platform: PlatformName) => {
     });
   });
 
+  it('verifies once per request with a global and a route guard, even without a cache', async () => {
+    await start({
+      imports: [HoneybeeAuthModule.forRoot(moduleOptions({ cache: { maxAgeSeconds: 0 } }))],
+      controllers: [RxController],
+      providers: [{ provide: APP_GUARD, useClass: ScopesGuard }],
+    });
+    const token = await tokenFor(['rx:read']);
+    expect((await send('/rx', { headers: bearer(token) })).status).toBe(200);
+    expect(tokenInfoCalls()).toBe(1);
+    expect((await send('/rx', { headers: bearer(token) })).status).toBe(200);
+    expect(tokenInfoCalls()).toBe(2); // no cache: every request asks
+  });
+
   describe('HoneybeeWebhookGuard', () => {
     const event = { event_type: 'RX_RECEIVED', patient_id: 'p_1' };
 

@@ -1,20 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { HoneybeeTokenService, RedisTokenStore } from '@app/honeybee-auth';
 import { resolveOptions } from '../../libs/honeybee-auth/src/options/resolve-options.js';
 import { systemClock } from '../../libs/honeybee-auth/src/common/clock.js';
 import { RecordingTokenServer } from '../fixtures/recording-token-server.js';
 import { RedisServer } from '../fixtures/redis-server.js';
+import { CapturingLogger } from '../fixtures/capturing-logger.js';
 
 const SECRET = 'redis-suite-client-secret';
-
-class Lines implements LoggerService {
-  readonly lines: string[] = [];
-  log = (m: unknown) => void this.lines.push(String(m));
-  warn = (m: unknown) => void this.lines.push(String(m));
-  error = (m: unknown) => void this.lines.push(String(m));
-}
 
 describe('RedisTokenStore against a real redis-server', () => {
   let redis: RedisServer;
@@ -96,7 +89,7 @@ describe('RedisTokenStore against a real redis-server', () => {
 
   describe('under HoneybeeTokenService', () => {
     let server: RecordingTokenServer;
-    let logs: Lines;
+    let logs: CapturingLogger;
     const services: HoneybeeTokenService[] = [];
     const replica = (store: RedisTokenStore) => {
       const s = new HoneybeeTokenService(
@@ -117,7 +110,7 @@ describe('RedisTokenStore against a real redis-server', () => {
 
     beforeEach(async () => {
       server = await RecordingTokenServer.start();
-      logs = new Lines();
+      logs = new CapturingLogger();
       Logger.overrideLogger(logs);
     });
 

@@ -15,11 +15,14 @@ import { VerificationCache } from './inbound/verification.cache.js';
 import type { HoneybeeAuthModuleOptions } from './options/honeybee-auth-options.interface.js';
 import { resolveOptions } from './options/resolve-options.js';
 import { HONEYBEE_AUTH_OPTIONS } from './options/resolved-options.js';
+import { HoneybeeAuthorization } from './outbound/honeybee-authorization.service.js';
+import { HoneybeeHttpService } from './outbound/honeybee-http.service.js';
 import { HoneybeeTokenService } from './outbound/token.service.js';
 
 /**
  * Honeybee Health OAuth 2.0 for Nest: outbound client-credentials tokens
- * ({@link HoneybeeTokenService}), the authorized HTTP client and the inbound guards
+ * ({@link HoneybeeTokenService}), the authorized HTTP client ({@link HoneybeeHttpService},
+ * {@link HoneybeeAuthorization} for your own axios instances) and the inbound guards
  * (`ScopesGuard`, `HoneybeeWebhookGuard`; register `ScopesGuard` as `APP_GUARD` in your own
  * module if you want it global: the library never does it for you).
  *
@@ -40,15 +43,19 @@ import { HoneybeeTokenService } from './outbound/token.service.js';
     },
     { provide: HONEYBEE_CLOCK, useValue: systemClock },
     HoneybeeTokenService,
+    HoneybeeAuthorization,
+    HoneybeeHttpService,
     tokenVerifierProvider,
     VerificationCache,
   ],
-  // What ScopesGuard and HoneybeeWebhookGuard need, so they resolve in an importing module
-  // (@UseGuards, or APP_GUARD with useClass).
+  // The verifier and its cache are exported for ScopesGuard and HoneybeeWebhookGuard, so they
+  // resolve in an importing module (@UseGuards, or APP_GUARD with useClass).
   exports: [
     HONEYBEE_AUTH_OPTIONS,
     HONEYBEE_CLOCK,
     HoneybeeTokenService,
+    HoneybeeAuthorization,
+    HoneybeeHttpService,
     HONEYBEE_TOKEN_VERIFIER,
     VerificationCache,
   ],

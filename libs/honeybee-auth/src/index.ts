@@ -24,6 +24,10 @@ export type { TokenStore } from './outbound/token-store.interface.js';
 export { MemoryTokenStore } from './outbound/memory-token.store.js';
 export { RedisTokenStore } from './outbound/redis-token.store.js';
 export type { RedisTokenStoreOptions } from './outbound/redis-token.store.js';
+export { HoneybeeHttpService } from './outbound/honeybee-http.service.js';
+export { HoneybeeAuthorization } from './outbound/honeybee-authorization.service.js';
+export type { HoneybeeRequestOptions } from './outbound/honeybee-request-options.js';
+export { requestIdOf } from './outbound/api-error.js';
 export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';
 export {
   PUBLIC_KEY,
@@ -34,8 +38,14 @@ export {
   RequireScopes,
 } from './inbound/require-scopes.decorator.js';
 export { ScopesGuard } from './inbound/scopes.guard.js';
-export { HoneybeeWebhookGuard } from './inbound/honeybee-webhook.guard.js';
-export { CurrentPrincipal } from './inbound/current-principal.decorator.js';
+export {
+  HONEYBEE_WEBHOOK_SECRET_HEADER,
+  HoneybeeWebhookGuard,
+} from './inbound/honeybee-webhook.guard.js';
+export {
+  CurrentPrincipal,
+  HONEYBEE_PRINCIPAL_PROPERTY,
+} from './inbound/current-principal.decorator.js';
 export { HONEYBEE_TOKEN_VERIFIER } from './inbound/token-verifier.provider.js';
 export { VerificationCache } from './inbound/verification.cache.js';
 export {

@@ -9,7 +9,7 @@ import { epochSeconds, systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import type { EmulatorContext, EmulatorUrls } from './emulator.context.js';
 import { HoneybeeEmulatorError } from './emulator.errors.js';
-import { applySwitches, normalizeOptions } from './emulator.options.js';
+import { DEFAULT_JWT_AUDIENCE, applySwitches, normalizeOptions } from './emulator.options.js';
 import type {
   EmulatorSettings,
   EmulatorSwitches,
@@ -323,7 +323,7 @@ export class HoneybeeEmulator implements EmulatorUrls {
     const iat = options.issuedAt ?? epochSeconds(this.clock.now());
     const defaults: JWTPayload = {
       iss: this.issuer,
-      aud: this.#settings.jwt?.audience ?? 'honeybee-partners',
+      aud: this.#settings.jwt?.audience ?? DEFAULT_JWT_AUDIENCE,
       iat,
       exp: iat + (options.expiresInSeconds ?? 3600),
       jti: newJti(),

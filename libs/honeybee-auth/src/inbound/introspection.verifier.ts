@@ -1,4 +1,5 @@
 import type { Clock } from '../common/clock.js';
+import { clientAuthenticatedForm } from '../common/http.js';
 import { normalizeScopes, parseScopeString } from '../common/scopes.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
@@ -30,27 +31,16 @@ export class IntrospectionVerifier implements TokenVerifier {
 
   /** @inheritDoc */
   async verify(token: string, signal?: AbortSignal): Promise<HoneybeePrincipal | null> {
-    const { clientId, clientSecret, clientAuthMethod } = this.options;
     const { introspectionUrl, verifyTimeoutMs } = this.options.inbound;
-    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
-      accept: 'application/json',
-    };
-    if (clientAuthMethod === 'client_secret_basic') {
-      // RFC 6749 §2.3.1: each part is form-urlencoded before base64.
-      const user = encodeURIComponent(clientId);
-      const pass = encodeURIComponent(clientSecret.reveal());
-      headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    } else {
-      form.set('client_id', clientId);
-      form.set('client_secret', clientSecret.reveal());
-    }
+    const request = clientAuthenticatedForm(this.options, {
+      token,
+      token_type_hint: 'access_token',
+    });
 
     const res = await fetchVerifierResponse(
       WHAT,
       introspectionUrl,
-      { method: 'POST', headers, body: form.toString() },
+      { method: 'POST', ...request },
       verifyTimeoutMs,
       signal,
     );

@@ -5,7 +5,8 @@ import { normalizeScopes, parseScopeString } from '../common/scopes.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { ResolvedJwtVerifierOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
-import { MAX_VERIFIER_RESPONSE_BYTES, readBounded } from './verifier-fetch.js';
+import { readBoundedBody } from '../common/http.js';
+import { MAX_VERIFIER_RESPONSE_BYTES } from './verifier-fetch.js';
 
 /**
  * `jose` error codes that condemn the token itself. Every other failure (JWKS unreachable,
@@ -106,7 +107,7 @@ async function boundedJwksFetch(url: string, init: RequestInit): Promise<Respons
     await res.body?.cancel().catch(() => undefined);
     return new Response(null, { status: res.status });
   }
-  const body = await readBounded(res, MAX_VERIFIER_RESPONSE_BYTES);
+  const body = await readBoundedBody(res, MAX_VERIFIER_RESPONSE_BYTES);
   if (body === undefined) throw new Error(`JWKS exceeds ${MAX_VERIFIER_RESPONSE_BYTES} bytes`);
   return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
 }

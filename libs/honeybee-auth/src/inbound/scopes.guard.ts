@@ -26,6 +26,12 @@ import { VerificationCache } from './verification.cache.js';
 const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
 
 /**
+ * The principal already established for a request, so that a global `ScopesGuard` followed by
+ * a route-level one verifies the token once even with the cache switched off.
+ */
+const verifiedRequests = new WeakMap<object, { token: string; principal: HoneybeePrincipal }>();
+
+/**
  * Lets a request through only with a valid Honeybee Bearer token that carries the scopes the
  * route requires ({@link RequireScopes}, {@link RequireAnyScope}); {@link Public} routes skip
  * it. On success the principal is attached as `request.honeybee` ({@link CurrentPrincipal}).
@@ -53,10 +59,10 @@ export class ScopesGuard implements CanActivate {
   private unavailableSinceLog = 0;
 
   constructor(
-    private readonly reflector: Reflector,
+    @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(HONEYBEE_AUTH_OPTIONS) private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
-    private readonly cache: VerificationCache,
+    @Inject(VerificationCache) private readonly cache: VerificationCache,
   ) {}
 
   /** @inheritDoc */
@@ -93,9 +99,10 @@ export class ScopesGuard implements CanActivate {
     }
 
     const { token } = extraction;
+    const earlier = verifiedRequests.get(request);
     let principal: HoneybeePrincipal | null;
     try {
-      principal = await this.cache.verify(token);
+      principal = earlier?.token === token ? earlier.principal : await this.cache.verify(token);
     } catch (err) {
       this.logUnavailable(token, err);
       this.reject(
@@ -139,6 +146,7 @@ export class ScopesGuard implements CanActivate {
       );
     }
 
+    verifiedRequests.set(request, { token, principal });
     request[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
     return true;
   }

@@ -1,6 +1,6 @@
 /**
  * What a verifier learned about a valid token. Attached to the request by `ScopesGuard`
- * and injectable with `@HoneybeePrincipal()`.
+ * as `request.honeybee` and injectable with `@CurrentPrincipal()`.
  */
 export interface HoneybeePrincipal {
   /** The OAuth client the token was issued to, when known. */

@@ -1,3 +1,4 @@
+import { networkReason, readBoundedBody } from '../common/http.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 
 /**
@@ -32,7 +33,7 @@ export async function fetchVerifierResponse(
   try {
     const res = await fetch(url, { ...init, redirect: 'manual', signal: combined });
     const requestId = res.headers.get('x-request-id') ?? undefined;
-    const body = await readBounded(res, MAX_VERIFIER_RESPONSE_BYTES);
+    const body = await readBoundedBody(res, MAX_VERIFIER_RESPONSE_BYTES);
     if (body === undefined) {
       throw new HoneybeeVerifierUnavailableError(
         `${what} answer exceeds ${MAX_VERIFIER_RESPONSE_BYTES} bytes`,
@@ -56,30 +57,6 @@ export async function fetchVerifierResponse(
   }
 }
 
-/** The body as UTF-8, or `undefined` when it is larger than `max` bytes (reading stops there). */
-export async function readBounded(res: Response, max: number): Promise<string | undefined> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * Parses a verifier's JSON object answer.
  * @throws HoneybeeVerifierUnavailableError when the body is not a JSON object (garbage).
@@ -101,9 +78,4 @@ export function parseJsonObject(what: string, res: VerifierHttpResponse): Record
     );
   }
   return parsed as Record<string, unknown>;
-}
-
-function networkReason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? 'unknown network error';
 }

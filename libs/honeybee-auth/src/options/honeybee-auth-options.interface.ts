@@ -46,6 +46,12 @@ export interface HoneybeeTokenStoreOptions {
    * @default 2 x lockTtlMs
    */
   waitTimeoutMs?: number;
+  /**
+   * Call the store's `close()` when the application shuts down (a `RedisTokenStore` then
+   * disconnects the connections it opened from `url`; a client you passed in stays open).
+   * @default true
+   */
+  closeOnShutdown?: boolean;
 }
 
 /** JWT access tokens checked locally against a JWKS (the `jwt` verifier). */
@@ -121,7 +127,8 @@ export interface HoneybeeInboundOptions {
   /** Settings of the `jwt` verifier; required when it is chosen. */
   jwt?: HoneybeeJwtVerifierOptions;
   /**
-   * Timeout of one `token-info` or `introspection` call, in milliseconds. On timeout the
+   * Timeout of one `token-info` or `introspection` call, in milliseconds; it also bounds any
+   * verification (a custom verifier, a `jwt` check waiting for its JWKS). On timeout the
    * request is refused with 503 (fail closed).
    * @default 5000
    */
@@ -150,7 +157,7 @@ export interface HoneybeeInboundOptions {
   allowTokenInBody?: boolean;
   /**
    * Longest accepted token, in characters; a longer one is refused with 400 before any
-   * verification.
+   * verification. Honeybee's opaque tokens have 43; an RS256 JWT about 700.
    * @default 4096
    */
   maxTokenLength?: number;
@@ -214,6 +221,12 @@ export interface HoneybeeAuthModuleOptions {
    * @default 10000
    */
   tokenRequestTimeoutMs?: number;
+  /**
+   * Timeout of one `HoneybeeHttpService` request, in milliseconds (axios `timeout`; a request
+   * may set its own). `0` disables it.
+   * @default 30000
+   */
+  httpTimeoutMs?: number;
   /** Retry budget for transient token-endpoint failures. */
   retry?: HoneybeeRetryOptions;
   /**

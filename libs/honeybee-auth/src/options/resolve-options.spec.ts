@@ -30,6 +30,7 @@ describe('resolveOptions', () => {
       refreshMarginMs: 300_000,
       expiryLeewayMs: 10_000,
       tokenRequestTimeoutMs: 10_000,
+      httpTimeoutMs: 30_000,
       retry: { maxAttempts: 3, initialDelayMs: 250, maxDelayMs: 10_000 },
       maxTokenResponseBytes: 65_536,
     });
@@ -72,6 +73,7 @@ describe('resolveOptions', () => {
     ['clientAuthMethod', { clientAuthMethod: 'private_key_jwt' }],
     ['refreshMarginSeconds', { refreshMarginSeconds: -1 }],
     ['tokenRequestTimeoutMs', { tokenRequestTimeoutMs: 0 }],
+    ['httpTimeoutMs', { httpTimeoutMs: -1 }],
     ['retry.maxAttempts', { retry: { maxAttempts: 0 } }],
     ['retry.maxAttempts', { retry: { maxAttempts: 1.5 } }],
     ['retry.maxDelayMs', { retry: { maxDelayMs: Number.NaN } }],

@@ -95,6 +95,7 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     refreshMarginMs: 1000 * number(raw.refreshMarginSeconds, 'refreshMarginSeconds', 300, 0),
     expiryLeewayMs: 1000 * number(raw.expiryLeewaySeconds, 'expiryLeewaySeconds', 10, 0),
     tokenRequestTimeoutMs,
+    httpTimeoutMs: integer(raw.httpTimeoutMs, 'httpTimeoutMs', 30_000, 0),
     retry: {
       maxAttempts: integer(retry.maxAttempts, 'retry.maxAttempts', 3, 1),
       initialDelayMs: number(retry.initialDelayMs, 'retry.initialDelayMs', 250, 0),
@@ -137,6 +138,7 @@ function resolveTokenStore(
     encryptionKey: ts.encryptionKey ? new Secret(ts.encryptionKey) : clientSecret,
     lockTtlMs,
     waitTimeoutMs: number(ts.waitTimeoutMs, 'tokenStore.waitTimeoutMs', 2 * lockTtlMs, 1),
+    closeOnShutdown: optionalBoolean(ts, 'closeOnShutdown', true, 'tokenStore.'),
   };
 }
 

@@ -49,6 +49,7 @@ export interface ResolvedHoneybeeAuthOptions {
   refreshMarginMs: number;
   expiryLeewayMs: number;
   tokenRequestTimeoutMs: number;
+  httpTimeoutMs: number;
   retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number };
   maxTokenResponseBytes: number;
   tokenStore?: {
@@ -56,6 +57,7 @@ export interface ResolvedHoneybeeAuthOptions {
     encryptionKey: Secret;
     lockTtlMs: number;
     waitTimeoutMs: number;
+    closeOnShutdown: boolean;
   };
   webhookSecret?: Secret;
   inbound: ResolvedInboundOptions;

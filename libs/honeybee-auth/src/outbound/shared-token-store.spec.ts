@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import type { LoggerService } from '@nestjs/common';
 import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
 import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
 import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options.interface.js';
@@ -8,15 +7,9 @@ import { MemoryTokenStore } from './memory-token.store.js';
 import { storeKeyOf } from './token-sealer.js';
 import type { TokenStore } from './token-store.interface.js';
 import { HoneybeeTokenService } from './token.service.js';
+import { CapturingLogger } from '../../../../test/fixtures/capturing-logger.js';
 
 const SECRET = 'replica-shared-secret-value';
-
-class Lines implements LoggerService {
-  readonly lines: string[] = [];
-  log = (m: unknown) => void this.lines.push(String(m));
-  warn = (m: unknown) => void this.lines.push(String(m));
-  error = (m: unknown) => void this.lines.push(String(m));
-}
 
 /** A store whose every call can be made to fail, standing for Redis down. */
 class FlakyStore implements TokenStore {
@@ -38,7 +31,7 @@ describe('HoneybeeTokenService with a shared token store', () => {
   let server: RecordingTokenServer;
   let clock: FakeClock;
   let store: MemoryTokenStore;
-  let logs: Lines;
+  let logs: CapturingLogger;
   const services: HoneybeeTokenService[] = [];
 
   const replica = (
@@ -65,7 +58,7 @@ describe('HoneybeeTokenService with a shared token store', () => {
     server = await RecordingTokenServer.start();
     clock = new FakeClock();
     store = new MemoryTokenStore(() => clock.now());
-    logs = new Lines();
+    logs = new CapturingLogger();
     Logger.overrideLogger(logs);
   });
 
@@ -162,6 +155,28 @@ describe('HoneybeeTokenService with a shared token store', () => {
     await expect(r.getAccessToken()).resolves.toMatch(/^tok-/);
     expect(performance.now() - started).toBeGreaterThanOrEqual(70);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('reports a store that never answers as unhealthy within a second', async () => {
+    const hanging: TokenStore = Object.assign(Object.create(store) as TokenStore, {
+      ping: () => new Promise<void>(() => undefined),
+    });
+    const started = performance.now();
+    expect(await replica(hanging).checkStore()).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('closes the store on application shutdown unless told not to', async () => {
+    let closed = 0;
+    const closable: TokenStore = Object.assign(Object.create(store) as TokenStore, {
+      close: async () => void (closed += 1),
+    });
+    await replica(closable).onApplicationShutdown();
+    expect(closed).toBe(1);
+    await replica(closable, {
+      tokenStore: { store: closable, closeOnShutdown: false },
+    }).onApplicationShutdown();
+    expect(closed).toBe(1);
   });
 
   it('falls back to local fetching when the store is down, logs once, and recovers', async () => {

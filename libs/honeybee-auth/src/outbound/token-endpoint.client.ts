@@ -1,3 +1,4 @@
+import { clientAuthenticatedForm, networkReason, readBoundedBody } from '../common/http.js';
 import { redact } from '../common/secret.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
@@ -30,31 +31,17 @@ export class TokenEndpointClient {
 
   /** Requests a token for `scopes` (space-joined; none sends no `scope` field). */
   async request(scopes: readonly string[], signal: AbortSignal): Promise<TokenEndpointResponse> {
-    const { clientId, clientSecret, clientAuthMethod, tokenUrl, tokenRequestTimeoutMs } =
-      this.options;
-    const form = new URLSearchParams({ grant_type: 'client_credentials' });
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
-      accept: 'application/json',
-    };
-    if (clientAuthMethod === 'client_secret_basic') {
-      // RFC 6749 §2.3.1: each part is form-urlencoded before base64.
-      const user = encodeURIComponent(clientId);
-      const pass = encodeURIComponent(clientSecret.reveal());
-      headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    } else {
-      form.set('client_id', clientId);
-      form.set('client_secret', clientSecret.reveal());
-    }
-    if (scopes.length > 0) form.set('scope', scopes.join(' '));
+    const { tokenUrl, tokenRequestTimeoutMs } = this.options;
+    const fields: Record<string, string> = { grant_type: 'client_credentials' };
+    if (scopes.length > 0) fields.scope = scopes.join(' ');
+    const request = clientAuthenticatedForm(this.options, fields);
 
     const timeout = AbortSignal.timeout(tokenRequestTimeoutMs);
     const combined = AbortSignal.any([signal, timeout]);
     try {
       const res = await fetch(tokenUrl, {
         method: 'POST',
-        headers,
-        body: form.toString(),
+        ...request,
         redirect: 'manual',
         signal: combined,
       });
@@ -87,33 +74,14 @@ export class TokenEndpointClient {
 
   private async readBody(res: Response, requestId: string | undefined): Promise<string> {
     const max = this.options.maxTokenResponseBytes;
-    const declared = Number(res.headers.get('content-length'));
-    const tooLarge = () =>
-      new HoneybeeTokenError(`Token response body exceeds ${max} bytes`, {
-        kind: 'invalid_response',
-        status: res.status,
-        requestId,
-        retryable: res.status >= 500,
-      });
-    if (Number.isFinite(declared) && declared > max) {
-      await res.body?.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    if (!res.body) return '';
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-    return Buffer.concat(chunks).toString('utf8');
+    const body = await readBoundedBody(res, max);
+    if (body !== undefined) return body;
+    throw new HoneybeeTokenError(`Token response body exceeds ${max} bytes`, {
+      kind: 'invalid_response',
+      status: res.status,
+      requestId,
+      retryable: res.status >= 500,
+    });
   }
 
   private parseSuccess(
@@ -209,9 +177,4 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
-}
-
-function networkReason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? 'unknown network error';
 }

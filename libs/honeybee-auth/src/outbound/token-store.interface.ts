@@ -26,4 +26,9 @@ export interface TokenStore {
   waitForUpdate(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** A cheap reachability check for health reports. */
   ping?(): Promise<void>;
+  /**
+   * Releases what the store opened (connections); called on application shutdown unless
+   * `tokenStore.closeOnShutdown` is false. Must leave alone what the caller passed in.
+   */
+  close?(): Promise<void>;
 }

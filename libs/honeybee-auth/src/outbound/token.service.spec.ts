@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import type { LoggerService } from '@nestjs/common';
 import { inspect } from 'node:util';
 import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
 import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
@@ -7,18 +6,9 @@ import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options.interface.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { HoneybeeTokenService } from './token.service.js';
+import { CapturingLogger } from '../../../../test/fixtures/capturing-logger.js';
 
 const SECRET = 's3cr3t-Value-that-must-never-leak';
-
-/** Every log line written during a test, to prove no secret or token is ever logged. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log = (m: unknown) => void this.lines.push(String(m));
-  warn = (m: unknown) => void this.lines.push(String(m));
-  error = (m: unknown) => void this.lines.push(String(m));
-  debug = (m: unknown) => void this.lines.push(String(m));
-  verbose = (m: unknown) => void this.lines.push(String(m));
-}
 
 describe('HoneybeeTokenService', () => {
   let server: RecordingTokenServer;

@@ -1,4 +1,4 @@
-import type { OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +12,9 @@ import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import { TokenEndpointClient } from './token-endpoint.client.js';
 import { TokenSealer, storeKeyOf } from './token-sealer.js';
+
+/** Longest `checkStore()` waits for the store, in milliseconds. */
+const STORE_CHECK_TIMEOUT_MS = 1000;
 
 /** A cached token and the moments that matter for it, in epoch ms. */
 interface CachedToken {
@@ -68,7 +71,7 @@ export interface HoneybeeTokenStatus {
  * const token = await tokens.getAccessToken(['prescriptions:read']);
  */
 @Injectable()
-export class HoneybeeTokenService implements OnModuleDestroy {
+export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('HoneybeeTokenService');
   private readonly client: TokenEndpointClient;
   private readonly slots = new Map<string, Slot>();
@@ -159,11 +162,23 @@ export class HoneybeeTokenService implements OnModuleDestroy {
   async checkStore(): Promise<boolean | undefined> {
     const store = this.options.tokenStore?.store;
     if (!store) return undefined;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await (store.ping ? store.ping() : store.get('ping'));
+      // Bounded, so that a hanging custom store cannot hang a health check.
+      await Promise.race([
+        store.ping ? store.ping() : store.get('ping'),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${STORE_CHECK_TIMEOUT_MS} ms`)),
+            STORE_CHECK_TIMEOUT_MS,
+          ).unref();
+        }),
+      ]);
       this.storeOk();
     } catch (err) {
       this.storeFailed(err);
+    } finally {
+      clearTimeout(timer);
     }
     return this.storeHealthy;
   }
@@ -171,6 +186,12 @@ export class HoneybeeTokenService implements OnModuleDestroy {
   /** Aborts requests and back-off waits in flight; later calls fail with kind `aborted`. */
   onModuleDestroy(): void {
     this.shutdown.abort();
+  }
+
+  /** Closes the shared token store (see `tokenStore.closeOnShutdown`). */
+  async onApplicationShutdown(): Promise<void> {
+    const ts = this.options.tokenStore;
+    if (ts?.closeOnShutdown) await ts.store.close?.();
   }
 
   private keyOf(scopes: readonly string[] | undefined): string {

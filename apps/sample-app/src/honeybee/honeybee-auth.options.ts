@@ -1,0 +1,61 @@
+import type { HoneybeeAuthModuleOptions } from '@app/honeybee-auth';
+import type { SampleAppSettings } from '../config/sample-app.settings.js';
+import type { EmbeddedHoneybee } from './embedded-honeybee.js';
+import type { SharedTokenStore } from './shared-token-store.js';
+
+/** Scopes of the app's default outbound token; `POST /orders` asks for `orders:write` per call. */
+export const DEFAULT_OUTBOUND_SCOPES = ['prescriptions:read'];
+
+/**
+ * `HoneybeeAuthModule`'s options for the sample app, from its settings and, in embedded mode,
+ * the running emulator.
+ */
+export function honeybeeAuthOptions(
+  settings: Pick<SampleAppSettings, 'honeybee' | 'webhookSecret' | 'apiTimeoutMs'>,
+  shared: SharedTokenStore,
+  embedded?: EmbeddedHoneybee,
+): HoneybeeAuthModuleOptions {
+  const common = {
+    // Least privilege: reads use a read-only token; the order route asks for orders:write.
+    scopes: DEFAULT_OUTBOUND_SCOPES,
+    // Every HoneybeeHttpService call gets this timeout (axios `timeout`).
+    httpTimeoutMs: settings.apiTimeoutMs,
+    tokenStore: shared.store ? { store: shared.store } : undefined,
+    // Callers' tokens are opaque: ask Honeybee's token-info endpoint (cached for 60 s).
+    inbound: { verifier: 'token-info' as const },
+  };
+  if (embedded) {
+    const { emulator, appClient } = embedded;
+    return {
+      ...common,
+      ...appClient,
+      tokenUrl: emulator.tokenUrl,
+      apiBaseUrl: emulator.apiBaseUrl,
+      allowInsecureLoopback: true,
+      webhookSecret: embedded.webhookSecret,
+    };
+  }
+  const { honeybee } = settings;
+  if (honeybee.mode !== 'remote') throw new Error('The embedded emulator has not been started');
+  return {
+    ...common,
+    clientId: honeybee.clientId,
+    clientSecret: honeybee.clientSecret,
+    tokenUrl: honeybee.tokenUrl,
+    apiBaseUrl: honeybee.apiBaseUrl,
+    // Only so that the app can be pointed at `npm run emulator` on this machine; the library
+    // refuses http:// for any host that is not loopback either way.
+    allowInsecureLoopback: [honeybee.tokenUrl, honeybee.apiBaseUrl].some(isLoopbackHttp),
+    webhookSecret: settings.webhookSecret,
+  };
+}
+
+function isLoopbackHttp(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const { protocol, hostname } = new URL(url);
+    return protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(hostname);
+  } catch {
+    return false; // the library names the bad URL at start-up
+  }
+}

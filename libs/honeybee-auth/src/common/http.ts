@@ -1,0 +1,60 @@
+import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+
+/**
+ * Headers and form of a form-encoded request to the authorization server, authenticated with the
+ * module's client credentials by exactly one method (Doorkeeper ≥ 5.9.5 refuses a request that
+ * uses two): HTTP Basic for `client_secret_basic`, body fields for `client_secret_post`.
+ */
+export function clientAuthenticatedForm(
+  options: Pick<ResolvedHoneybeeAuthOptions, 'clientId' | 'clientSecret' | 'clientAuthMethod'>,
+  fields: Record<string, string>,
+): { headers: Record<string, string>; body: string } {
+  const form = new URLSearchParams(fields);
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
+    accept: 'application/json',
+  };
+  if (options.clientAuthMethod === 'client_secret_basic') {
+    // RFC 6749 §2.3.1: each part is form-urlencoded before base64.
+    const user = encodeURIComponent(options.clientId);
+    const pass = encodeURIComponent(options.clientSecret.reveal());
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  } else {
+    form.set('client_id', options.clientId);
+    form.set('client_secret', options.clientSecret.reveal());
+  }
+  return { headers, body: form.toString() };
+}
+
+/**
+ * The body as UTF-8, or `undefined` when it is larger than `max` bytes (declared or streamed;
+ * reading stops there, so a huge body costs at most `max` bytes of memory).
+ */
+export async function readBoundedBody(res: Response, max: number): Promise<string | undefined> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A short reason for a failed `fetch` (`ECONNREFUSED`, `UND_ERR_SOCKET`, …). */
+export function networkReason(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? 'unknown network error';
+}

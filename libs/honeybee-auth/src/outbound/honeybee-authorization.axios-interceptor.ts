@@ -1,0 +1,290 @@
+import { AxiosHeaders, getAdapter, isAxiosError } from 'axios';
+import type {
+  AxiosAdapter,
+  AxiosInstance,
+  AxiosRequestConfig,
+  AxiosResponse,
+  InternalAxiosRequestConfig,
+} from 'axios';
+import { maskToken } from '../common/secret.js';
+import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
+import type { HoneybeeRequestOptions } from './honeybee-request-options.js';
+import { requestOriginOf, requestUrlOf } from './request-origin.js';
+import type { HoneybeeTokenService } from './token.service.js';
+
+/** The `Accept` axios puts on every request; Honeybee wants exactly `application/json`. */
+const AXIOS_DEFAULT_ACCEPT = 'application/json, text/plain, */*';
+/** axios's own adapter preference, used when the config names none. */
+const DEFAULT_ADAPTERS: NonNullable<AxiosRequestConfig['adapter']> = ['xhr', 'http', 'fetch'];
+
+/** A token masked by this module, as left in a finished request's config: `Bearer abcd…(43)`. */
+const MASKED_BEARER = /^Bearer \S{0,4}…\(\d+\)$/;
+/** The per-request wrappers this module installed (adapter, `beforeRedirect`) → what they wrap. */
+const wrapped = new WeakMap<object, unknown>();
+
+/** What one authorized request was granted. */
+interface Grant {
+  /** The allowed origin the token was issued for; the only one it may reach. */
+  readonly origin: string;
+  /** The request's `honeybee.scopes`, `undefined` for the module's default scopes. */
+  readonly scopes: string[] | undefined;
+  readonly token: string;
+}
+
+/** The result of one adapter call, kept whole so it can be inspected before it is settled. */
+type Outcome = { response: AxiosResponse } | { error: unknown };
+
+/**
+ * The axios request interceptor that puts a Honeybee Bearer token on requests bound for an
+ * allowed origin, and nowhere else. Not a Nest `NestInterceptor`: it runs inside axios.
+ *
+ * For a request whose final origin (after axios resolves `url` against `baseURL`) is in
+ * `allowedOrigins`, and that has no `Authorization`, no `auth` and no `honeybee.authorize:
+ * false`, it:
+ * - sets `Authorization: Bearer <token>` on that request's own headers (never on defaults) and
+ *   `Accept: application/json` when the caller set no specific `Accept`;
+ * - wraps that request's adapter, which, at dispatch time (after every other interceptor):
+ *   drops the token if the request no longer targets the granted origin; drops it on any
+ *   redirect that leaves the granted origin; on a 401 that answered our token, invalidates the
+ *   token and replays the request once with a fresh one (unless the body is a stream); and
+ *   masks the token in the config and hides the raw `http.ClientRequest` of the response or
+ *   error handed back, so logging either never prints the token.
+ *
+ * A finished request's config (`error.config`, `response.config`) can be sent again, as retry
+ * helpers do: the masked header and the wrappers are taken off and the request is authorized
+ * afresh.
+ *
+ * Install it with `HoneybeeAuthorization.install(instance)` rather than by hand.
+ */
+export class HoneybeeAuthorizationAxiosInterceptor {
+  private readonly allowed: ReadonlySet<string>;
+
+  constructor(
+    private readonly tokens: HoneybeeTokenService,
+    allowedOrigins: readonly string[],
+  ) {
+    this.allowed = new Set(allowedOrigins);
+  }
+
+  /**
+   * Registers the interceptor on `instance` and returns a function that removes it.
+   * With axios's default ordering, request interceptors run in reverse order of registration:
+   * install this one before any interceptor that rewrites `url` or `baseURL`.
+   */
+  install(instance: AxiosInstance): () => void {
+    const id = instance.interceptors.request.use(this.onRequest);
+    return () => instance.interceptors.request.eject(id);
+  }
+
+  /** The `onFulfilled` of the request interceptor. Rejects with {@link HoneybeeTokenError}. */
+  readonly onRequest = async (
+    config: InternalAxiosRequestConfig,
+  ): Promise<InternalAxiosRequestConfig> => {
+    const headers = AxiosHeaders.from(config.headers);
+    config.headers = headers;
+    // A finished request's config (error.config, response.config) may be sent again, as retry
+    // helpers do: take off what this module put on it, then decide afresh.
+    if (MASKED_BEARER.test(String(headers.get('authorization') ?? ''))) {
+      headers.delete('authorization');
+    }
+    if (wrapped.has(config.adapter as object)) config.adapter = unwrap(config.adapter);
+    if (wrapped.has(config.beforeRedirect as object)) {
+      config.beforeRedirect = unwrap(config.beforeRedirect);
+    }
+
+    const options: HoneybeeRequestOptions | undefined = config.honeybee;
+    if (options?.authorize === false || config.auth) return config;
+    if (headers.get('authorization')) return config;
+    const url = requestUrlOf(config);
+    // A URL with userinfo is sent with Basic credentials by axios: it has its own authorization.
+    if (!url || url.username || url.password || !this.allowed.has(url.origin)) return config;
+
+    const scopes = options?.scopes;
+    if (scopes !== undefined && !Array.isArray(scopes)) {
+      throw new HoneybeeTokenError('honeybee.scopes must be an array of scope strings', {
+        kind: 'invalid_argument',
+      });
+    }
+    const token = await this.tokens.getAccessToken(scopes);
+    headers.set('Authorization', bearer(token));
+    const accept = headers.get('accept');
+    if (!accept || accept === AXIOS_DEFAULT_ACCEPT) headers.set('Accept', 'application/json');
+    config.adapter = this.authorizingAdapter(config.adapter, {
+      origin: url.origin,
+      scopes: scopes && [...scopes],
+      token,
+    });
+    return config;
+  };
+
+  /** Wraps the request's adapter; see the class comment for what it adds. */
+  private authorizingAdapter(inner: AxiosRequestConfig['adapter'], grant: Grant): AxiosAdapter {
+    const adapter: AxiosAdapter = async (config) => {
+      const dispatch = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
+      const headers = config.headers;
+      // Interceptors that ran after ours may have pointed the request elsewhere.
+      if (requestOriginOf(config) !== grant.origin) {
+        if (headers.get('authorization') === bearer(grant.token)) headers.delete('authorization');
+        return dispatch(config);
+      }
+
+      let token = grant.token;
+      const used = [token];
+      config.beforeRedirect = guardRedirects(config.beforeRedirect, grant.origin, () => token);
+      const send = async (): Promise<Outcome> => {
+        try {
+          return { response: await dispatch(config) };
+        } catch (error) {
+          return { error };
+        }
+      };
+
+      try {
+        let outcome = await send();
+        if (answeredOurToken401(outcome, token)) {
+          this.tokens.invalidate(token);
+          if (isReplayable(config.data)) {
+            let fresh: string;
+            try {
+              fresh = await this.tokens.getAccessToken(grant.scopes);
+            } catch (err) {
+              discard(outcome);
+              throw err;
+            }
+            // The same token again would only earn the same 401.
+            if (fresh !== token) {
+              discard(outcome);
+              token = fresh;
+              used.push(fresh);
+              headers.set('Authorization', bearer(fresh));
+              outcome = await send();
+            }
+          }
+        }
+        conceal(outcome);
+        if ('error' in outcome) throw outcome.error;
+        return outcome.response;
+      } finally {
+        maskAuthorization(headers, used);
+      }
+    };
+    wrapped.set(adapter, inner);
+    return adapter;
+  }
+}
+
+function bearer(token: string): string {
+  return `Bearer ${token}`;
+}
+
+/**
+ * A `beforeRedirect` (follow-redirects, through axios's Node adapter) that removes our token
+ * when a redirect leaves the granted origin, after the caller's own hook ran. axios and
+ * follow-redirects strip `Authorization` on some host changes already, with rules that differ
+ * between versions (follow-redirects keeps it for subdomains and `http:`→`https:`); this one
+ * does not depend on them.
+ */
+function guardRedirects(
+  userHook: AxiosRequestConfig['beforeRedirect'],
+  origin: string,
+  currentToken: () => string,
+): NonNullable<AxiosRequestConfig['beforeRedirect']> {
+  const guard: NonNullable<AxiosRequestConfig['beforeRedirect']> = (
+    options,
+    responseDetails,
+    requestDetails,
+  ) => {
+    userHook?.(options, responseDetails, requestDetails);
+    let target: string | undefined;
+    try {
+      target = new URL(String(options.href)).origin;
+    } catch {
+      target = undefined;
+    }
+    if (target === origin) return;
+    const headers = options.headers as Record<string, unknown> | undefined;
+    for (const name of Object.keys(headers ?? {})) {
+      if (name.toLowerCase() === 'authorization' && headers?.[name] === bearer(currentToken())) {
+        delete headers[name];
+      }
+    }
+  };
+  wrapped.set(guard, userHook);
+  return guard;
+}
+
+/** What a wrapper of this module wrapped (through any number of layers). */
+function unwrap<T>(value: T): T {
+  let current: unknown = value;
+  while (typeof current === 'function' && wrapped.has(current)) current = wrapped.get(current);
+  return current as T;
+}
+
+/**
+ * A 401 from a hop that carried our token. After a redirect that dropped the token, a 401 says
+ * nothing about it (the Node adapter's `response.request` is the last hop's request).
+ */
+function answeredOurToken401(outcome: Outcome, token: string): boolean {
+  const response = 'response' in outcome ? outcome.response : responseOf(outcome.error);
+  if (response?.status !== 401) return false;
+  const lastHop = response.request as { getHeader?: (name: string) => unknown } | undefined;
+  if (typeof lastHop?.getHeader !== 'function') return true;
+  return lastHop.getHeader('authorization') === bearer(token);
+}
+
+function responseOf(error: unknown): AxiosResponse | undefined {
+  return isAxiosError(error) ? error.response : undefined;
+}
+
+/** A body that can be sent twice: anything but a stream (already consumed by the first try). */
+function isReplayable(data: unknown): boolean {
+  if (data === null || typeof data !== 'object') return true;
+  if (typeof (data as { pipe?: unknown }).pipe === 'function') return false;
+  if (typeof ReadableStream !== 'undefined' && data instanceof ReadableStream) return false;
+  return !(Symbol.asyncIterator in data);
+}
+
+/** Releases the socket of a response we will not hand back (a `responseType: 'stream'` body). */
+function discard(outcome: Outcome): void {
+  const response = 'response' in outcome ? outcome.response : responseOf(outcome.error);
+  const data = response?.data as { destroy?: () => void } | undefined;
+  if (data && typeof data.destroy === 'function') data.destroy();
+}
+
+/** Replaces each token we sent by its mask, e.g. `Bearer abcd…(43)`, once the exchange is over. */
+function maskAuthorization(headers: AxiosHeaders, tokens: readonly string[]): void {
+  const sent = headers.get('authorization');
+  const token = tokens.find((t) => sent === bearer(t));
+  if (token) headers.set('Authorization', bearer(maskToken(token)));
+}
+
+/**
+ * Turns `.request` of the response and of the error (the raw `http.ClientRequest`, whose
+ * buffered header block and follow-redirects state hold the token) into a non-enumerable
+ * accessor: `error.request` still returns it, but `util.inspect` (even with `showHidden`) shows
+ * `[Getter]` instead of walking into it, and `JSON.stringify` and structured loggers skip it.
+ */
+function conceal(outcome: Outcome): void {
+  if ('response' in outcome) {
+    hide(outcome.response, 'request');
+    return;
+  }
+  if (isAxiosError(outcome.error)) {
+    hide(outcome.error, 'request');
+    if (outcome.error.response) hide(outcome.error.response, 'request');
+  }
+}
+
+function hide(target: object, key: string): void {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  if (!descriptor || !('value' in descriptor) || !descriptor.configurable) return;
+  let value: unknown = descriptor.value;
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: false,
+    get: () => value,
+    set: (next: unknown) => {
+      value = next;
+    },
+  });
+}
