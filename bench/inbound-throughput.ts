@@ -9,6 +9,7 @@
  *   npx tsx bench/inbound-throughput.ts
  *   (BENCH_ROUNDS=5 BENCH_DURATION=2 BENCH_CONNECTIONS=10 BENCH_PIN=1
  *    BENCH_ONLY=express/unguarded,… runs only those servers;
+ *    BENCH_COMPARE_ROOT=/other/checkout also runs each ScopesGuard variant from there;
  *    BENCH_PROFILE=express/guard-jwt-rs256,… writes a CPU profile of their timed rounds to bench/profiles/ADAPTER-VARIANT.cpuprofile)
  */
 import { createPublicKey } from 'node:crypto';
@@ -33,6 +34,11 @@ const UNCACHED_MAX_ENTRIES = 1;
 const APP = fileURLToPath(new URL('./lib/inbound-app.ts', import.meta.url));
 const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
 const PROFILE = new Set((process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean));
+/**
+ * Another checkout of this repository (with this bench/ in it), e.g. with a proposed library
+ * patch: each ScopesGuard variant then also runs from there ("[compare]"), side by side.
+ */
+const COMPARE_ROOT = process.env.BENCH_COMPARE_ROOT;
 /** Only these `adapter/variant` servers (comma-separated), e.g. for profiling; default all. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 
@@ -51,6 +57,8 @@ const VARIANTS = Object.keys(LABELS) as InboundVariant[];
 interface Server {
   adapter: 'express' | 'fastify';
   variant: InboundVariant;
+  /** Started from BENCH_COMPARE_ROOT. */
+  compare: boolean;
   url: string;
   child: ChildProcess;
   tokens: string[];
@@ -97,15 +105,16 @@ async function main(): Promise<void> {
       .export({ type: 'spki', format: 'pem' })
       .toString();
 
-    const plan: [Server['adapter'], InboundVariant][] = [];
+    const plan: [Server['adapter'], InboundVariant, boolean][] = [];
     for (const adapter of ['express', 'fastify'] as const) {
       for (const variant of VARIANTS) {
         if (variant === 'express-oauth2-jwt-bearer-rs256' && adapter !== 'express') continue;
         if (ONLY.size > 0 && !ONLY.has(`${adapter}/${variant}`)) continue;
-        plan.push([adapter, variant]);
+        plan.push([adapter, variant, false]);
+        if (COMPARE_ROOT && variant.startsWith('guard-')) plan.push([adapter, variant, true]);
       }
     }
-    const start = async ([adapter, variant]: (typeof plan)[number]): Promise<Server> => {
+    const start = async ([adapter, variant, compare]: (typeof plan)[number]): Promise<Server> => {
       const config: InboundAppConfig = {
         variant,
         adapter,
@@ -115,12 +124,15 @@ async function main(): Promise<void> {
         audience: 'honeybee-partners',
         uncachedMaxEntries: UNCACHED_MAX_ENTRIES,
       };
-      const { child, first } = await spawnTsx<{ port: number }>(APP, {
-        BENCH_APP: JSON.stringify(config),
-      });
+      const { child, first } = await spawnTsx<{ port: number }>(
+        compare ? `${COMPARE_ROOT}/bench/lib/inbound-app.ts` : APP,
+        { BENCH_APP: JSON.stringify(config) },
+        [],
+        compare ? COMPARE_ROOT : undefined,
+      );
       const url = `http://127.0.0.1:${first.port}/rx`;
       const tokens = variant === 'guard-jwt-es256' ? esTokens : rsTokens;
-      return { adapter, variant, url, child, tokens, results: [] };
+      return { adapter, variant, compare, url, child, tokens, results: [] };
     };
     // A few at a time: tsx compiles each on start-up.
     for (let i = 0; i < plan.length; i += 4) {
@@ -146,7 +158,7 @@ async function main(): Promise<void> {
     // Warm-up: JIT, JWKS fetch, and every token's verdict cached.
     for (const s of servers) await measure(s);
     const tokenInfoBefore = rs.requests('tokenInfo').length;
-    const profiled = servers.filter((s) => PROFILE.has(`${s.adapter}/${s.variant}`));
+    const profiled = servers.filter((s) => !s.compare && PROFILE.has(`${s.adapter}/${s.variant}`));
     await Promise.all(profiled.map((s) => ask(s.child, { type: 'profile-start' })));
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of servers) s.results.push(await measure(s));
@@ -163,7 +175,7 @@ async function main(): Promise<void> {
       const mine = servers.filter((s) => s.adapter === adapter);
       const rps = (s: Server) => median(s.results.map((x) => x.rps));
       if (mine.length === 0) continue;
-      const find = (v: InboundVariant) => mine.find((s) => s.variant === v);
+      const find = (v: InboundVariant) => mine.find((s) => s.variant === v && !s.compare);
       /** Median over rounds of this round's rps ÷ the same round's rps of `other`. */
       const paired = (s: Server, other: Server | undefined) =>
         other ? median(s.results.map((x, r) => x.rps / other.results[r].rps)) : NaN;
@@ -194,7 +206,7 @@ async function main(): Promise<void> {
           mine.map((s) => {
             const all = s.results.map((x) => x.rps);
             return [
-              LABELS[s.variant],
+              `${LABELS[s.variant]}${s.compare ? ' [compare]' : ''}`,
               fmt(rps(s)),
               `${fmt(Math.min(...all))}–${fmt(Math.max(...all))}`,
               ratio(paired(s, base), 1),

@@ -25,7 +25,6 @@ import {
 } from '@app/honeybee-auth';
 import type { HoneybeePrincipal, TokenVerifier } from '@app/honeybee-auth';
 import { intFromEnv, machineLine } from './lib/env.js';
-import { addScopesGuardParamTypes } from './lib/tsx-metadata.js';
 import { fmt, table } from './lib/stats.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -159,7 +158,6 @@ async function flood(
   verifier: Type<TokenVerifier>,
   maxEntries: number,
 ): Promise<string> {
-  addScopesGuardParamTypes();
   @Module({
     imports: [
       HoneybeeAuthModule.forRoot({

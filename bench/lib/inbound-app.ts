@@ -27,7 +27,6 @@ import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { HoneybeeAuthModule, RequireScopes, ScopesGuard } from '@app/honeybee-auth';
 import type { HoneybeeAuthModuleOptions } from '@app/honeybee-auth';
-import { addScopesGuardParamTypes } from './tsx-metadata.js';
 
 /** The server variants of scenario 1. */
 export type InboundVariant =
@@ -52,8 +51,6 @@ export interface InboundAppConfig {
   /** Verdict-cache size of the uncached variant: smaller than the token set it cycles through. */
   uncachedMaxEntries: number;
 }
-
-addScopesGuardParamTypes();
 
 const config = JSON.parse(process.env.BENCH_APP ?? '{}') as InboundAppConfig;
 const SCOPE = 'rx:read';

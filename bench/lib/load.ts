@@ -27,16 +27,19 @@ export function spawnTsx<T>(
   script: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
+  cwd?: string,
 ): Promise<{ child: ChildProcess; first: T }> {
   const node = [...nodeArgs, '--import', 'tsx', script];
   const child = PIN
     ? spawn('taskset', ['-c', '1', process.execPath, ...node], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, ...env },
+        cwd,
       })
     : spawn(process.execPath, node, {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, ...env },
+        cwd,
       });
   return new Promise((resolve, reject) => {
     child.once('message', (first) => resolve({ child, first: first as T }));
