@@ -35,10 +35,11 @@ const APP = fileURLToPath(new URL('./lib/inbound-app.ts', import.meta.url));
 const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
 const PROFILE = new Set((process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean));
 /**
- * Another checkout of this repository (with this bench/ in it), e.g. with a proposed library
- * patch: each ScopesGuard variant then also runs from there ("[compare]"), side by side.
+ * Other checkouts of this repository (comma-separated, each with a bench/ like this one), e.g.
+ * with a proposed library patch: each ScopesGuard variant then also runs from each of them
+ * ("[compare N]"), side by side with this one.
  */
-const COMPARE_ROOT = process.env.BENCH_COMPARE_ROOT;
+const COMPARE_ROOTS = (process.env.BENCH_COMPARE_ROOT ?? '').split(',').filter(Boolean);
 /** Only these `adapter/variant` servers (comma-separated), e.g. for profiling; default all. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 
@@ -57,8 +58,8 @@ const VARIANTS = Object.keys(LABELS) as InboundVariant[];
 interface Server {
   adapter: 'express' | 'fastify';
   variant: InboundVariant;
-  /** Started from BENCH_COMPARE_ROOT. */
-  compare: boolean;
+  /** Started from BENCH_COMPARE_ROOT number `compare` (1-based); 0: from this checkout. */
+  compare: number;
   url: string;
   child: ChildProcess;
   tokens: string[];
@@ -105,13 +106,14 @@ async function main(): Promise<void> {
       .export({ type: 'spki', format: 'pem' })
       .toString();
 
-    const plan: [Server['adapter'], InboundVariant, boolean][] = [];
+    const plan: [Server['adapter'], InboundVariant, number][] = [];
     for (const adapter of ['express', 'fastify'] as const) {
       for (const variant of VARIANTS) {
         if (variant === 'express-oauth2-jwt-bearer-rs256' && adapter !== 'express') continue;
         if (ONLY.size > 0 && !ONLY.has(`${adapter}/${variant}`)) continue;
-        plan.push([adapter, variant, false]);
-        if (COMPARE_ROOT && variant.startsWith('guard-')) plan.push([adapter, variant, true]);
+        plan.push([adapter, variant, 0]);
+        if (!variant.startsWith('guard-')) continue;
+        COMPARE_ROOTS.forEach((_, i) => plan.push([adapter, variant, i + 1]));
       }
     }
     const start = async ([adapter, variant, compare]: (typeof plan)[number]): Promise<Server> => {
@@ -124,11 +126,12 @@ async function main(): Promise<void> {
         audience: 'honeybee-partners',
         uncachedMaxEntries: UNCACHED_MAX_ENTRIES,
       };
+      const root = compare > 0 ? COMPARE_ROOTS[compare - 1] : undefined;
       const { child, first } = await spawnTsx<{ port: number }>(
-        compare ? `${COMPARE_ROOT}/bench/lib/inbound-app.ts` : APP,
+        root ? `${root}/bench/lib/inbound-app.ts` : APP,
         { BENCH_APP: JSON.stringify(config) },
         [],
-        compare ? COMPARE_ROOT : undefined,
+        root,
       );
       const url = `http://127.0.0.1:${first.port}/rx`;
       const tokens = variant === 'guard-jwt-es256' ? esTokens : rsTokens;
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
           mine.map((s) => {
             const all = s.results.map((x) => x.rps);
             return [
-              `${LABELS[s.variant]}${s.compare ? ' [compare]' : ''}`,
+              `${LABELS[s.variant]}${s.compare ? ` [compare ${s.compare}]` : ''}`,
               fmt(rps(s)),
               `${fmt(Math.min(...all))}–${fmt(Math.max(...all))}`,
               ratio(paired(s, base), 1),
@@ -230,6 +233,8 @@ async function main(): Promise<void> {
         'i.e. the throughput ratio when the server is CPU-bound, and much less sensitive than ' +
         'req/s to other load on the machine.\n',
     );
+    COMPARE_ROOTS.forEach((root, i) => console.log(`[compare ${i + 1}]: ${root}`));
+    if (COMPARE_ROOTS.length > 0) console.log('');
     console.log(
       `Token-info calls during the timed rounds (a warm cache makes none): ${rs.requests('tokenInfo').length - tokenInfoBefore}\n`,
     );
