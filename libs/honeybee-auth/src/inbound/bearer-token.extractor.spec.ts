@@ -257,3 +257,24 @@ it('reads headers without rawHeaders (a bare object)', () => {
   });
   expect(extractBearerToken(undefined, defaults)).toEqual({ kind: 'none' });
 });
+
+describe('extractBearerToken on request objects no Node server builds', () => {
+  it.each([
+    ['a numeric Authorization header', { headers: { authorization: 42 } }],
+    ['an object Authorization header', { headers: { authorization: { bearer: 'x' } } }],
+    ['a non-string raw header', { rawHeaders: ['Authorization', 7], headers: {} }],
+    [
+      'headers that throw when read',
+      {
+        get headers() {
+          throw new Error('boom');
+        },
+      },
+    ],
+  ])('answers invalid_request, never throws, for %s', (_name, request) => {
+    expect(extractBearerToken(request, defaults)).toEqual({
+      kind: 'invalid_request',
+      description: 'The request credentials are malformed',
+    });
+  });
+});

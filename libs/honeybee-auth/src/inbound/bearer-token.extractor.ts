@@ -55,7 +55,16 @@ export function extractBearerToken(
   request: unknown,
   options: BearerTokenExtractionOptions,
 ): BearerTokenExtraction {
-  const req = (request ?? {}) as RequestLike;
+  try {
+    return extract((request ?? {}) as RequestLike, options);
+  } catch {
+    // Only a request object that no Node HTTP server builds gets here (a middleware that put a
+    // number or an object in `headers.authorization`, say): refuse it, never a 500.
+    return invalid('The request credentials are malformed');
+  }
+}
+
+function extract(req: RequestLike, options: BearerTokenExtractionOptions): BearerTokenExtraction {
   const found: { method: BearerTokenMethod; value: string }[] = [];
 
   const header = authorizationHeader(req, options);

@@ -97,6 +97,9 @@ describe('JwtVerifier', () => {
     ['scope as a number', { scope: 7 as unknown as string }],
     ['scp with a number', { scp: ['a', 1] }],
     ['scp as a string', { scp: 'a b' }],
+    ['a scope with a quote', { scope: 'a "b' }],
+    ['an scp entry with a space', { scp: ['a b'] }],
+    ['an scp entry with a backslash', { scp: ['a\\b'] }],
   ])('answers null for %s', async (_what, claims) => {
     expect(await make().verify(await sign({ scope: 'a', ...claims }))).toBeNull();
   });

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
 import type { Clock } from '../common/clock.js';
-import { normalizeScopes, parseScopeString } from '../common/scopes.js';
+import { isScopeToken, normalizeScopes, parseScopeString } from '../common/scopes.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { ResolvedJwtVerifierOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
@@ -89,7 +89,10 @@ export class JwtVerifier implements TokenVerifier {
   }
 }
 
-/** Scopes of a `scope` string or an `scp` array; `undefined` when either has another type. */
+/**
+ * Scopes of a `scope` string or an `scp` array; `undefined` (an invalid token) when either has
+ * another type or holds something that is not an RFC 6749 scope token.
+ */
 function readScopes(payload: JWTPayload): string[] | undefined {
   const { scope, scp } = payload;
   if (scope !== undefined && typeof scope !== 'string') return undefined;
@@ -97,7 +100,8 @@ function readScopes(payload: JWTPayload): string[] | undefined {
     return undefined;
   }
   const fromScope = typeof scope === 'string' ? parseScopeString(scope) : [];
-  return normalizeScopes([...fromScope, ...((scp as string[] | undefined) ?? [])]);
+  const all = [...fromScope, ...((scp as string[] | undefined) ?? [])];
+  return all.every(isScopeToken) ? normalizeScopes(all) : undefined;
 }
 
 /** `fetch` for the JWKS with redirects refused and the body bounded. */

@@ -115,7 +115,6 @@ export class ScopesGuard implements CanActivate {
     }
     if (principal === null) {
       const description = 'The access token is invalid, expired or revoked';
-      this.logger.debug(`Refused access token ${maskToken(token)}: invalid`);
       this.reject(
         response,
         new HoneybeeUnauthorizedException(

@@ -10,6 +10,7 @@ import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 import { HONEYBEE_TOKEN_VERIFIER } from './token-verifier.provider.js';
+import { deadline } from '../common/deadline.js';
 
 /** A cached verdict and the clock time (epoch ms) until which it may be used. */
 interface Verdict {
@@ -113,15 +114,15 @@ export class VerificationCache implements OnModuleDestroy {
 
   private async callVerifier(token: string): Promise<HoneybeePrincipal | null> {
     const { verifyTimeoutMs } = this.options.inbound;
-    const timeout = AbortSignal.timeout(verifyTimeoutMs);
-    const signal = AbortSignal.any([this.shutdown.signal, timeout]);
+    const limit = deadline(verifyTimeoutMs, this.shutdown.signal);
+    const { signal } = limit;
     let onAbort!: () => void;
     // A custom verifier may ignore the signal: the race still ends the wait.
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () =>
         reject(
           new HoneybeeVerifierUnavailableError(
-            timeout.aborted
+            limit.timedOut()
               ? `Token verification timed out after ${verifyTimeoutMs} ms`
               : 'Token verification was aborted',
           ),
@@ -140,6 +141,7 @@ export class VerificationCache implements OnModuleDestroy {
       throw new HoneybeeVerifierUnavailableError('Token verifier failed', { cause: err });
     } finally {
       signal.removeEventListener('abort', onAbort);
+      limit.dispose();
     }
   }
 }

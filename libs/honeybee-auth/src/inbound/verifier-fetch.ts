@@ -1,3 +1,4 @@
+import { deadline } from '../common/deadline.js';
 import { networkReason, readBoundedBody } from '../common/http.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 
@@ -28,10 +29,9 @@ export async function fetchVerifierResponse(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<VerifierHttpResponse> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const limit = deadline(timeoutMs, signal);
   try {
-    const res = await fetch(url, { ...init, redirect: 'manual', signal: combined });
+    const res = await fetch(url, { ...init, redirect: 'manual', signal: limit.signal });
     const requestId = res.headers.get('x-request-id') ?? undefined;
     const body = await readBoundedBody(res, MAX_VERIFIER_RESPONSE_BYTES);
     if (body === undefined) {
@@ -43,7 +43,7 @@ export async function fetchVerifierResponse(
     return { status: res.status, headers: res.headers, body, requestId };
   } catch (err) {
     if (err instanceof HoneybeeVerifierUnavailableError) throw err;
-    if (timeout.aborted) {
+    if (limit.timedOut()) {
       throw new HoneybeeVerifierUnavailableError(`${what} timed out after ${timeoutMs} ms`, {
         cause: err,
       });
@@ -54,6 +54,8 @@ export async function fetchVerifierResponse(
     throw new HoneybeeVerifierUnavailableError(`${what} failed: ${networkReason(err)}`, {
       cause: err,
     });
+  } finally {
+    limit.dispose();
   }
 }
 

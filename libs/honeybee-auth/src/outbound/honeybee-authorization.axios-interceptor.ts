@@ -130,13 +130,17 @@ export class HoneybeeAuthorizationAxiosInterceptor {
 
       let token = grant.token;
       const used = [token];
+      const outcomes: Outcome[] = [];
       config.beforeRedirect = guardRedirects(config.beforeRedirect, grant.origin, () => token);
       const send = async (): Promise<Outcome> => {
+        let outcome: Outcome;
         try {
-          return { response: await dispatch(config) };
+          outcome = { response: await dispatch(config) };
         } catch (error) {
-          return { error };
+          outcome = { error };
         }
+        outcomes.push(outcome);
+        return outcome;
       };
 
       try {
@@ -166,6 +170,7 @@ export class HoneybeeAuthorizationAxiosInterceptor {
         return outcome.response;
       } finally {
         maskAuthorization(headers, used);
+        for (const outcome of outcomes) scrubTransport(outcome, used);
       }
     };
     wrapped.set(adapter, inner);
@@ -256,6 +261,50 @@ function maskAuthorization(headers: AxiosHeaders, tokens: readonly string[]): vo
   const sent = headers.get('authorization');
   const token = tokens.find((t) => sent === bearer(t));
   if (token) headers.set('Authorization', bearer(maskToken(token)));
+}
+
+/**
+ * Replaces each token we sent by its mask in the transport objects that outlive the exchange:
+ * the `http.ClientRequest`'s serialized header block (`_header`) and header map
+ * (`kOutHeaders`), and follow-redirects' request options (`_options.headers`), which a
+ * keep-alive socket keeps reachable (`socket[axios.http.currentReq]`) from the agent's free
+ * sockets, `http.globalAgent` included, until its next request. The request is over, so
+ * nothing is sent from them again.
+ */
+function scrubTransport(outcome: Outcome, tokens: readonly string[]): void {
+  const request =
+    'response' in outcome
+      ? (outcome.response.request as unknown)
+      : isAxiosError(outcome.error)
+        ? (outcome.error.request as unknown)
+        : undefined;
+  const mask = (text: string) =>
+    tokens.reduce((t, token) => t.split(token).join(maskToken(token)), text);
+  const seen = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (value === null || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    const o = value as Record<string | symbol, unknown>;
+    if (typeof o._header === 'string') o._header = mask(o._header);
+    const optionHeaders = (o._options as { headers?: Record<string, unknown> } | undefined)
+      ?.headers;
+    for (const [name, v] of Object.entries(optionHeaders ?? {})) {
+      if (typeof v === 'string') optionHeaders![name] = mask(v);
+    }
+    for (const sym of Object.getOwnPropertySymbols(o)) {
+      if (sym.description !== 'kOutHeaders') continue;
+      const entry = (o[sym] as Record<string, [string, unknown]> | null)?.authorization;
+      if (entry && typeof entry[1] === 'string') entry[1] = mask(entry[1]);
+    }
+    visit(o._currentRequest);
+    const socket = o.socket as Record<symbol, unknown> | null | undefined;
+    if (socket && typeof socket === 'object') {
+      for (const sym of Object.getOwnPropertySymbols(socket)) {
+        if (sym.description === 'axios.http.currentReq') visit(socket[sym]);
+      }
+    }
+  };
+  visit(request);
 }
 
 /**

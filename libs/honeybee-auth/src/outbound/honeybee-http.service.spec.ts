@@ -5,6 +5,7 @@ import type { TestingModule } from '@nestjs/testing';
 import axios, { AxiosError, isAxiosError } from 'axios';
 import type { AxiosResponse } from 'axios';
 import { Readable } from 'node:stream';
+import { globalAgent } from 'node:http';
 import { inspect } from 'node:util';
 import { firstValueFrom } from 'rxjs';
 import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
@@ -510,6 +511,20 @@ describe('HoneybeeHttpService', () => {
       expect(countInterceptors(axios)).toBe(globalInterceptors);
       expect(JSON.stringify(axios.defaults.headers)).not.toMatch(/authorization/i);
       expect(JSON.stringify(http.axiosRef.defaults.headers)).not.toMatch(/authorization/i);
+    });
+
+    it('leaves no token in the transport objects a keep-alive socket keeps reachable', async () => {
+      const http = await start();
+      await firstValueFrom(http.get('/patients/1/rx'));
+      // A later call elsewhere carries no token, but its response and error reach the shared
+      // agent and its free sockets, which point at the previous request made on them.
+      const res = await firstValueFrom(http.get(`${other.url}/x`));
+      other.respond(() => ({ status: 500, body: 'boom' }));
+      const err = await failure(firstValueFrom(http.get(`${other.url}/y`)));
+      const token = [...issued.keys()][0];
+      for (const value of [res, err, globalAgent]) {
+        expect(inspect(value, { depth: 8 })).not.toContain(token);
+      }
     });
 
     it('times out a Honeybee call after httpTimeoutMs (a request may set its own)', async () => {

@@ -1,3 +1,4 @@
+import { deadline } from '../common/deadline.js';
 import { clientAuthenticatedForm, networkReason, readBoundedBody } from '../common/http.js';
 import { redact } from '../common/secret.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
@@ -36,14 +37,13 @@ export class TokenEndpointClient {
     if (scopes.length > 0) fields.scope = scopes.join(' ');
     const request = clientAuthenticatedForm(this.options, fields);
 
-    const timeout = AbortSignal.timeout(tokenRequestTimeoutMs);
-    const combined = AbortSignal.any([signal, timeout]);
+    const limit = deadline(tokenRequestTimeoutMs, signal);
     try {
       const res = await fetch(tokenUrl, {
         method: 'POST',
         ...request,
         redirect: 'manual',
-        signal: combined,
+        signal: limit.signal,
       });
       const requestId = res.headers.get('x-request-id') ?? undefined;
       const body = await this.readBody(res, requestId);
@@ -57,7 +57,7 @@ export class TokenEndpointClient {
           cause: err,
         });
       }
-      if (timeout.aborted) {
+      if (limit.timedOut()) {
         throw new HoneybeeTokenError(`Token request timed out after ${tokenRequestTimeoutMs} ms`, {
           kind: 'timeout',
           retryable: true,
@@ -69,6 +69,8 @@ export class TokenEndpointClient {
         retryable: true,
         cause: err,
       });
+    } finally {
+      limit.dispose();
     }
   }
 

@@ -153,9 +153,10 @@ describe('npm run emulator (child process)', () => {
     async (signal) => {
       const env = { ...process.env };
       delete env.NODE_OPTIONS;
+      // One process (no tsx wrapper relaying signals to a child), as `npm run emulator` runs it.
       const child = spawn(
-        join(REPO_ROOT, 'node_modules/.bin/tsx'),
-        [join(LIB_ROOT, 'src/cli.ts'), '--clients', FIXTURE, '--port', '0'],
+        process.execPath,
+        ['--import', 'tsx', join(LIB_ROOT, 'src/cli.ts'), '--clients', FIXTURE, '--port', '0'],
         { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
