@@ -115,6 +115,13 @@ export function unmetScopes(
   requirement: Pick<RouteAuthorization, 'allOf' | 'anyOf'>,
   granted: readonly string[],
 ): { allOf: string[]; anyOf: string[][] } | undefined {
+  // Fast path without allocations: the usual case is a satisfied requirement of a few scopes.
+  if (
+    requirement.allOf.every((s) => granted.includes(s)) &&
+    requirement.anyOf.every((group) => group.some((s) => granted.includes(s)))
+  ) {
+    return undefined;
+  }
   const have = new Set(granted);
   const allOf = requirement.allOf.filter((s) => !have.has(s));
   const anyOf = requirement.anyOf.filter((group) => !group.some((s) => have.has(s)));

@@ -27,9 +27,16 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The principal already established for a request, so that a global `ScopesGuard` followed by
- * a route-level one verifies the token once even with the cache switched off.
+ * a route-level one verifies the token once even with the cache switched off. A symbol-keyed
+ * property of the request, not a module-level WeakMap keyed by it: a WeakMap entry per request
+ * is an ephemeron that every GC must process, which showed up as extra GC time per request.
  */
-const verifiedRequests = new WeakMap<object, { token: string; principal: HoneybeePrincipal }>();
+const VERIFIED = Symbol('honeybee-auth:verified');
+
+interface Verified {
+  readonly token: string;
+  readonly principal: HoneybeePrincipal;
+}
 
 /**
  * Lets a request through only with a valid Honeybee Bearer token that carries the scopes the
@@ -57,6 +64,12 @@ export class ScopesGuard implements CanActivate {
   private readonly logger = new Logger('ScopesGuard');
   private lastUnavailableLogAt = -Infinity;
   private unavailableSinceLog = 0;
+  /**
+   * Each route's requirement, read once: decorators run at class definition and the metadata
+   * never changes afterwards. Keyed by controller, then handler (a base-class handler can sit
+   * under several controllers with different requirements).
+   */
+  private readonly routes = new WeakMap<object, WeakMap<object, RouteAuthorization>>();
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -67,7 +80,7 @@ export class ScopesGuard implements CanActivate {
 
   /** @inheritDoc */
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const route = readRouteAuthorization(this.reflector, context);
+    const route = this.routeOf(context);
     if (route.public) return true;
     if (context.getType() !== 'http') return false;
 
@@ -99,7 +112,7 @@ export class ScopesGuard implements CanActivate {
     }
 
     const { token } = extraction;
-    const earlier = verifiedRequests.get(request);
+    const earlier = (request as Record<symbol, Verified | undefined>)[VERIFIED];
     let principal: HoneybeePrincipal | null;
     try {
       principal = earlier?.token === token ? earlier.principal : await this.cache.verify(token);
@@ -145,9 +158,26 @@ export class ScopesGuard implements CanActivate {
       );
     }
 
-    verifiedRequests.set(request, { token, principal });
+    // Non-enumerable: the request already shows the token in its headers; nothing more.
+    Object.defineProperty(request, VERIFIED, { value: { token, principal }, configurable: true });
     request[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
     return true;
+  }
+
+  private routeOf(context: ExecutionContext): RouteAuthorization {
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let byHandler = this.routes.get(controller);
+    if (!byHandler) {
+      byHandler = new WeakMap();
+      this.routes.set(controller, byHandler);
+    }
+    let route = byHandler.get(handler);
+    if (!route) {
+      route = readRouteAuthorization(this.reflector, context);
+      byHandler.set(handler, route);
+    }
+    return route;
   }
 
   /** Sets the exception's headers on the response too (see `setResponseHeaders`), then throws. */

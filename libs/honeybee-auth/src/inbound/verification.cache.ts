@@ -1,7 +1,7 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import { isScopeToken, normalizeScopes } from '../common/scopes.js';
@@ -150,7 +150,10 @@ export class VerificationCache implements OnModuleDestroy {
 
 /** The cache key: a SHA-256 of the token, so the cache never holds a usable credential. */
 function keyOf(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // One-shot crypto.hash (Node >= 20.12) skips the Hash object; same digest.
+  return typeof crypto.hash === 'function'
+    ? crypto.hash('sha256', token, 'base64url')
+    : crypto.createHash('sha256').update(token).digest('base64url');
 }
 
 /**
