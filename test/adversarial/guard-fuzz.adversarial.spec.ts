@@ -497,8 +497,9 @@ describe.each(PLATFORMS)('ScopesGuard on %s, generated raw requests', (platform:
     run.cases(fuzzRuns(weight));
   }
 
-  it('verifier up: the model predicts every answer; nothing opens /rx but the valid token', async () => {
-    const app = await startGuardedApp(platform, {
+  /** The guarded app on the token-info verifier at `tokenInfoUrl` (the emulator, or a dead port). */
+  const startTokenInfoApp = (tokenInfoUrl: string) =>
+    startGuardedApp(platform, {
       clock,
       logger: run.logger,
       options: {
@@ -508,7 +509,7 @@ describe.each(PLATFORMS)('ScopesGuard on %s, generated raw requests', (platform:
         allowInsecureLoopback: true,
         inbound: {
           verifier: 'token-info',
-          tokenInfoUrl: emu.tokenInfoUrl,
+          tokenInfoUrl,
           realm: REALM,
           verifyTimeoutMs: 5000,
           maxTokenLength: MAX_TOKEN,
@@ -516,6 +517,9 @@ describe.each(PLATFORMS)('ScopesGuard on %s, generated raw requests', (platform:
         },
       },
     });
+
+  it('verifier up: the model predicts every answer; nothing opens /rx but the valid token', async () => {
+    const app = await startTokenInfoApp(emu.tokenInfoUrl);
     try {
       await fuzz(app, false, 1);
     } finally {
@@ -524,24 +528,7 @@ describe.each(PLATFORMS)('ScopesGuard on %s, generated raw requests', (platform:
   });
 
   it('verifier down: well-formed tokens get 503 + Retry-After, everything else is unchanged', async () => {
-    const app = await startGuardedApp(platform, {
-      clock,
-      logger: run.logger,
-      options: {
-        clientId: APP_ID,
-        clientSecret: APP_SECRET,
-        tokenUrl: emu.tokenUrl,
-        allowInsecureLoopback: true,
-        inbound: {
-          verifier: 'token-info',
-          tokenInfoUrl: `http://127.0.0.1:${await deadPort()}/oauth/token/info`,
-          realm: REALM,
-          verifyTimeoutMs: 5000,
-          maxTokenLength: MAX_TOKEN,
-          retryAfterSeconds: RETRY_AFTER,
-        },
-      },
-    });
+    const app = await startTokenInfoApp(`http://127.0.0.1:${await deadPort()}/oauth/token/info`);
     try {
       await fuzz(app, true, 0.1);
     } finally {
