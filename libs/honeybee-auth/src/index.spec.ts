@@ -34,6 +34,7 @@ describe('public API', () => {
       'ScopesGuard',
       'VerificationCache',
       'requestIdOf',
+      'retryAfterOf',
       'systemClock',
     ]);
   });

@@ -27,7 +27,7 @@ export type { RedisTokenStoreOptions } from './outbound/redis-token.store.js';
 export { HoneybeeHttpService } from './outbound/honeybee-http.service.js';
 export { HoneybeeAuthorization } from './outbound/honeybee-authorization.service.js';
 export type { HoneybeeRequestOptions } from './outbound/honeybee-request-options.js';
-export { requestIdOf } from './outbound/api-error.js';
+export { requestIdOf, retryAfterOf } from './outbound/api-error.js';
 export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';
 export {
   PUBLIC_KEY,

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { isAxiosError } from 'axios';
 import type { AxiosError } from 'axios';
-import { HoneybeeTokenError, requestIdOf } from '@app/honeybee-auth';
+import { HoneybeeTokenError, requestIdOf, retryAfterOf } from '@app/honeybee-auth';
 
 const REASONS: Record<number, string> = {
   [HttpStatus.NOT_FOUND]: 'Not Found',
@@ -107,7 +107,7 @@ export function toUpstreamException(
       return fail(
         HttpStatus.SERVICE_UNAVAILABLE,
         status === 429 ? 'Honeybee is rate-limiting this app' : 'Honeybee is unavailable (503)',
-        retryAfterSeconds(error),
+        retryAfterOf(error),
       );
     default:
       return fail(HttpStatus.BAD_GATEWAY, `Honeybee answered ${status}`);
@@ -135,12 +135,4 @@ function validationMessages(error: AxiosError): string[] {
   // Passed on to our caller: keep it short.
   messages = messages.slice(0, 10).map((m) => (m.length > 200 ? `${m.slice(0, 200)}…` : m));
   return messages.length ? messages : ['Honeybee refused the request (422)'];
-}
-
-function retryAfterSeconds(error: AxiosError): number | undefined {
-  const raw = error.response?.headers?.['retry-after'];
-  if (typeof raw !== 'string') return undefined;
-  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }

@@ -1,5 +1,10 @@
 import { deadline } from '../common/deadline.js';
-import { clientAuthenticatedForm, networkReason, readBoundedBody } from '../common/http.js';
+import {
+  clientAuthenticatedForm,
+  networkReason,
+  parseRetryAfter,
+  readBoundedBody,
+} from '../common/http.js';
 import { redact } from '../common/secret.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
@@ -171,12 +176,4 @@ export class TokenEndpointClient {
       retryAfterSeconds,
     });
   }
-}
-
-/** `Retry-After` as seconds (delta-seconds or an HTTP date), or undefined. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
