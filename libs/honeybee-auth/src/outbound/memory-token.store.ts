@@ -21,9 +21,12 @@ export class MemoryTokenStore implements TokenStore {
     return undefined;
   }
 
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
+  async setAndUnlock(key: string, value: string, ttlMs: number, owner: string): Promise<boolean> {
+    if (!this.holds(key, owner)) return false;
+    this.locks.delete(key);
     this.values.set(key, { value, expiresAt: this.now() + ttlMs });
     this.updates.emit(key);
+    return true;
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
@@ -39,9 +42,8 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async extendLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const held = this.locks.get(key);
-    if (!held || held.owner !== owner || held.expiresAt <= this.now()) return false;
-    held.expiresAt = this.now() + ttlMs;
+    if (!this.holds(key, owner)) return false;
+    this.locks.get(key)!.expiresAt = this.now() + ttlMs;
     return true;
   }
 
@@ -61,5 +63,10 @@ export class MemoryTokenStore implements TokenStore {
       this.updates.once(key, done);
       signal?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  private holds(key: string, owner: string): boolean {
+    const held = this.locks.get(key);
+    return !!held && held.owner === owner && held.expiresAt > this.now();
   }
 }
