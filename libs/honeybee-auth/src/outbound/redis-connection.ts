@@ -1,4 +1,4 @@
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 
 /** Any ioredis client: standalone, Sentinel-backed (both `Redis`) or `Cluster`. */
