@@ -22,8 +22,8 @@ import {
   RequireScopes,
   ScopesGuard,
   VerificationCache,
-} from '@app/honeybee-auth';
-import type { HoneybeePrincipal, TokenVerifier } from '@app/honeybee-auth';
+} from 'nestjs-honeybee-auth';
+import type { HoneybeePrincipal, TokenVerifier } from 'nestjs-honeybee-auth';
 import { intFromEnv, machineLine } from './lib/env.js';
 import { fmt, table } from './lib/stats.js';
 

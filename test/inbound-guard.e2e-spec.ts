@@ -6,16 +6,16 @@ import {
   HONEYBEE_TOKEN_VERIFIER,
   HoneybeeAuthModule,
   ScopesGuard,
-} from '@app/honeybee-auth';
+} from 'nestjs-honeybee-auth';
 import type {
   Clock,
   HoneybeeAuthModuleOptions,
   HoneybeeInboundOptions,
   HoneybeePrincipal,
   TokenVerifier,
-} from '@app/honeybee-auth';
-import { HoneybeeEmulator } from '@app/honeybee-emulator';
-import type { Fault } from '@app/honeybee-emulator';
+} from 'nestjs-honeybee-auth';
+import { HoneybeeEmulator } from 'honeybee-emulator';
+import type { Fault } from 'honeybee-emulator';
 import { FakeClock } from './fixtures/fake-clock.js';
 import {
   PlainController,

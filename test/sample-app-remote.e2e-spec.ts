@@ -1,4 +1,4 @@
-import { HoneybeeEmulator } from '@app/honeybee-emulator';
+import { HoneybeeEmulator } from 'honeybee-emulator';
 import { loadSettings } from '../apps/sample-app/src/config/sample-app.settings.js';
 import { EmbeddedHoneybee } from '../apps/sample-app/src/honeybee/embedded-honeybee.js';
 import { FakeClock } from './fixtures/fake-clock.js';

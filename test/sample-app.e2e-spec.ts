@@ -1,7 +1,7 @@
-import { MemoryTokenStore } from '@app/honeybee-auth';
-import type { TokenStore } from '@app/honeybee-auth';
-import { htmlProxyErrorFault, maskSecret, oauthErrorFault } from '@app/honeybee-emulator';
-import type { Fault, HoneybeeEmulator } from '@app/honeybee-emulator';
+import { MemoryTokenStore } from 'nestjs-honeybee-auth';
+import type { TokenStore } from 'nestjs-honeybee-auth';
+import { htmlProxyErrorFault, maskSecret, oauthErrorFault } from 'honeybee-emulator';
+import type { Fault, HoneybeeEmulator } from 'honeybee-emulator';
 import { SAMPLE_APP_CLIENT_ID } from '../apps/sample-app/src/honeybee/embedded-honeybee.js';
 import { SharedTokenStore } from '../apps/sample-app/src/honeybee/shared-token-store.js';
 import {

@@ -10,7 +10,7 @@ import {
   importJWK,
 } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
-import { HoneybeeEmulator } from '@app/honeybee-emulator';
+import { HoneybeeEmulator } from 'honeybee-emulator';
 import { FakeClock } from '../fixtures/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { AttackerServer } from './support/attacker-server.js';

@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { HoneybeeEmulator } from '@app/honeybee-emulator';
+import { HoneybeeEmulator } from 'honeybee-emulator';
 import { FakeClock } from '../fixtures/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { PLATFORMS, REALM, startGuardedApp } from './support/guarded-app.js';

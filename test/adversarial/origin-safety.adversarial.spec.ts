@@ -7,8 +7,12 @@ import fc from 'fast-check';
 import { globalAgent } from 'node:http';
 import { inspect } from 'node:util';
 import { firstValueFrom } from 'rxjs';
-import { HoneybeeAuthModule, HoneybeeAuthorization, HoneybeeHttpService } from '@app/honeybee-auth';
-import { HoneybeeEmulator } from '@app/honeybee-emulator';
+import {
+  HoneybeeAuthModule,
+  HoneybeeAuthorization,
+  HoneybeeHttpService,
+} from 'nestjs-honeybee-auth';
+import { HoneybeeEmulator } from 'honeybee-emulator';
 import { adversarialRun } from './support/adversarial-run.js';
 import { AttackerServer } from './support/attacker-server.js';
 import { FUZZ_SEED, fuzzBanner, fuzzParameters, fuzzRuns } from './support/fuzz.js';

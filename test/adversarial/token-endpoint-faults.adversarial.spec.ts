@@ -8,10 +8,10 @@ import {
   HoneybeeHttpService,
   HoneybeeTokenError,
   HoneybeeTokenService,
-} from '@app/honeybee-auth';
-import type { HoneybeeAuthModuleOptions, HoneybeeTokenErrorKind } from '@app/honeybee-auth';
-import { HoneybeeEmulator, htmlProxyErrorFault, oauthErrorFault } from '@app/honeybee-emulator';
-import type { Fault, OAuthErrorCode } from '@app/honeybee-emulator';
+} from 'nestjs-honeybee-auth';
+import type { HoneybeeAuthModuleOptions, HoneybeeTokenErrorKind } from 'nestjs-honeybee-auth';
+import { HoneybeeEmulator, htmlProxyErrorFault, oauthErrorFault } from 'honeybee-emulator';
+import type { Fault, OAuthErrorCode } from 'honeybee-emulator';
 import { FakeClock } from '../fixtures/fake-clock.js';
 import { RecordingTokenServer } from '../fixtures/recording-token-server.js';
 import { adversarialRun } from './support/adversarial-run.js';

@@ -1,5 +1,5 @@
-import { HoneybeeEmulator, htmlProxyErrorFault } from '@app/honeybee-emulator';
-import type { Fault, FaultEndpoint } from '@app/honeybee-emulator';
+import { HoneybeeEmulator, htmlProxyErrorFault } from 'honeybee-emulator';
+import type { Fault, FaultEndpoint } from 'honeybee-emulator';
 import { FakeClock } from '../fixtures/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { AttackerServer } from './support/attacker-server.js';

@@ -14,8 +14,8 @@ import {
   Public,
   RequireScopes,
   ScopesGuard,
-} from '@app/honeybee-auth';
-import type { Clock, HoneybeeAuthModuleOptions } from '@app/honeybee-auth';
+} from 'nestjs-honeybee-auth';
+import type { Clock, HoneybeeAuthModuleOptions } from 'nestjs-honeybee-auth';
 import type { CapturingLogger } from './leak-scanner.js';
 
 /** The two HTTP platforms every inbound scenario runs on. */

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { inspect } from 'node:util';
-import type { HoneybeeEmulator } from '@app/honeybee-emulator';
+import type { HoneybeeEmulator } from 'honeybee-emulator';
 
 /** Where a scanned text came from. */
 export type TextSource = 'log' | 'stdio' | 'error' | 'response';

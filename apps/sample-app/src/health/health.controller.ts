@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { HoneybeeTokenService, Public } from '@app/honeybee-auth';
+import { HoneybeeTokenService, Public } from 'nestjs-honeybee-auth';
 
 /** One indicator, as `@nestjs/terminus` reports it. */
 export interface HealthIndicator {

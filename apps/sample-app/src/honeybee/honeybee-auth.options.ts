@@ -1,4 +1,4 @@
-import type { HoneybeeAuthModuleOptions } from '@app/honeybee-auth';
+import type { HoneybeeAuthModuleOptions } from 'nestjs-honeybee-auth';
 import type { SampleAppSettings } from '../config/sample-app.settings.js';
 import type { EmbeddedHoneybee } from './embedded-honeybee.js';
 import type { SharedTokenStore } from './shared-token-store.js';

@@ -1,6 +1,6 @@
 import { AxiosError, AxiosHeaders } from 'axios';
 import type { InternalAxiosRequestConfig } from 'axios';
-import { HoneybeeTokenError } from '@app/honeybee-auth';
+import { HoneybeeTokenError } from 'nestjs-honeybee-auth';
 import { toUpstreamException } from './honeybee-upstream.exception.js';
 
 const config = { headers: new AxiosHeaders(), timeout: 1234 } as InternalAxiosRequestConfig;

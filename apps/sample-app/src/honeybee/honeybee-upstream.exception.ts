@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { isAxiosError } from 'axios';
 import type { AxiosError } from 'axios';
-import { HoneybeeTokenError, requestIdOf, retryAfterOf } from '@app/honeybee-auth';
+import { HoneybeeTokenError, requestIdOf, retryAfterOf } from 'nestjs-honeybee-auth';
 
 const REASONS: Record<number, string> = {
   [HttpStatus.NOT_FOUND]: 'Not Found',

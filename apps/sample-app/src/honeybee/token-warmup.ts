@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap } from '@nestjs/common';
-import { HoneybeeTokenError, HoneybeeTokenService } from '@app/honeybee-auth';
+import { HoneybeeTokenError, HoneybeeTokenService } from 'nestjs-honeybee-auth';
 
 /**
  * Gets the app's default token before the server starts listening, so a wrong client id or

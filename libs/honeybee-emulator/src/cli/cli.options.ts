@@ -29,8 +29,8 @@ export const DEFAULT_CLI_CLIENT: Readonly<ClientRegistration> = Object.freeze({
   scopes: Object.freeze(['prescriptions:read', 'orders:write']),
 });
 
-/** Usage text of `npm run emulator`. */
-export const CLI_USAGE = `Usage: npm run emulator -- [options]
+/** Usage text of the `honeybee-emulator` command. */
+export const CLI_USAGE = `Usage: honeybee-emulator [options]
 
   --clients <file.json>  clients to register: {"clients":[{clientId, clientSecret, scopes,
                          tokenLifetimeSeconds, defaultScopes}]} or a bare array
