@@ -166,16 +166,16 @@ export class RedisTokenStore implements TokenStore {
   /**
    * Takes the lock for a short lease first and gives it its full `ttlMs` only once the answer
    * is in: a `SET NX` that Redis runs after this call gave up leaves a lock that soon lapses.
+   * On failure it also sends a release, which Redis runs after whatever it still runs late.
    */
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
     const lease = Math.min(Math.ceil(ttlMs), this.leaseMs);
-    const ok = await this.commands.run((r) => r.set(this.lockKey(key), owner, 'PX', lease, 'NX'));
-    if (ok !== 'OK') return false;
-    if (lease >= ttlMs) return true;
     try {
-      return await this.extendLock(key, owner, ttlMs);
+      const ok = await this.commands.run((r) => r.set(this.lockKey(key), owner, 'PX', lease, 'NX'));
+      if (ok !== 'OK') return false;
+      return lease >= ttlMs || (await this.extendLock(key, owner, ttlMs));
     } catch (err) {
-      // Sent on the same connection, so Redis runs it after the extension, whenever that runs.
+      // Same connection, so ordered after the commands that failed (if it is still up).
       await this.releaseLock(key, owner).catch(() => undefined);
       throw err;
     }
