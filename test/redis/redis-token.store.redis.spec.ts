@@ -37,15 +37,17 @@ describe('RedisTokenStore against a real redis-server', () => {
     await Promise.all(stores.splice(0).map((s) => s.close()));
   });
 
-  it('stores under the lock only, with a TTL, in hash-tagged keys; deletes only a matching value', async () => {
+  it('stores under the lock only, with a TTL, in one hash-tagged key per scope set; deletes only a matching value', async () => {
     const s = newStore({ keyPrefix: 'ops:' });
     expect(await s.setAndUnlock('k', 'v0', 60_000, 'nobody')).toBe(false);
     expect(await s.get('k')).toBeUndefined();
     expect(await s.tryLock('k', 'me', 10_000)).toBe(true);
-    expect(await raw.keys('ops:*')).toEqual(['ops:lock:{k}']);
-    expect(await s.setAndUnlock('k', 'v1', 60_000, 'me')).toBe(true);
-    // The write released the lock: one key left, the value.
     expect(await raw.keys('ops:*')).toEqual(['ops:{k}']);
+    expect(await raw.hget('ops:{k}', 'o')).toBe('me');
+    expect(await s.setAndUnlock('k', 'v1', 60_000, 'me')).toBe(true);
+    // The write released the lock.
+    expect(await raw.hget('ops:{k}', 'o')).toBeNull();
+    expect(await raw.hget('ops:{k}', 'v')).toBe('v1');
     expect(await s.get('k')).toBe('v1');
     expect(await raw.pttl('ops:{k}')).toBeGreaterThan(50_000);
     expect(await s.deleteIfEquals('k', 'other')).toBe(false);
@@ -58,23 +60,25 @@ describe('RedisTokenStore against a real redis-server', () => {
     const [a, b] = [newStore({ keyPrefix: 'lk:' }), newStore({ keyPrefix: 'lk:' })];
     const monitor = await raw.duplicate().monitor();
     const seen: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0] === 'eval') seen.push(args);
+    });
     expect(await a.tryLock('k', 'owner-a', 10_000)).toBe(true);
-    // The SET NX asks for a short lease (2 × operationTimeoutMs); the full TTL follows its answer.
+    // The take asks for a short lease (2 × operationTimeoutMs); the full TTL follows its answer.
     await until(async () => seen.length >= 2);
     monitor.disconnect();
-    expect(seen[0]).toEqual(['set', 'lk:lock:{k}', 'owner-a', 'PX', '1000', 'NX']);
-    expect(seen[1]).toEqual(expect.arrayContaining(['eval', 'lk:lock:{k}', 'owner-a', '10000']));
-    expect(await raw.pttl('lk:lock:{k}')).toBeGreaterThan(9000);
+    expect(seen[0].slice(-3)).toEqual(['lk:{k}', 'owner-a', '1000']);
+    expect(seen[1].slice(-3)).toEqual(['lk:{k}', 'owner-a', '10000']);
+    expect(await raw.pttl('lk:{k}')).toBeGreaterThan(9000);
     expect(await b.tryLock('k', 'owner-b', 10_000)).toBe(false);
     expect(await b.extendLock('k', 'owner-b', 10_000)).toBe(false);
     await b.releaseLock('k', 'owner-b');
-    expect(await raw.get('lk:lock:{k}')).toBe('owner-a');
+    expect(await raw.hget('lk:{k}', 'o')).toBe('owner-a');
     expect(await a.extendLock('k', 'owner-a', 20_000)).toBe(true);
-    expect(await raw.pttl('lk:lock:{k}')).toBeGreaterThan(15_000);
+    expect(await raw.pttl('lk:{k}')).toBeGreaterThan(15_000);
     await a.releaseLock('k', 'owner-a');
     expect(await b.tryLock('k', 'owner-b', 30)).toBe(true);
-    await until(async () => (await raw.exists('lk:lock:{k}')) === 0);
+    await until(async () => (await raw.exists('lk:{k}')) === 0);
     expect(await a.tryLock('k', 'owner-a', 1000)).toBe(true);
   });
 
@@ -147,15 +151,15 @@ describe('RedisTokenStore against a real redis-server', () => {
           'did not answer within 200 ms',
         );
         // Meanwhile its lock lapses and `fast` takes over.
-        await until(async () => (await raw.exists('stall:lock:{w}')) === 0);
+        await until(async () => (await raw.exists('stall:{w}')) === 0);
         expect(await fast.tryLock('w', 'fast', 10_000)).toBe(true);
         expect(await fast.setAndUnlock('w', 'from-fast', 60_000, 'fast')).toBe(true);
         proxy.resume();
         // Answered on the same connection after the late commands: they have run now.
         await slow.ping();
-        expect(await raw.get('stall:{w}')).toBe('from-fast');
-        // The late SET NX ran, and so did the release sent after it.
-        expect(await raw.exists('stall:lock:{k}')).toBe(0);
+        expect(await raw.hget('stall:{w}', 'v')).toBe('from-fast');
+        // The late take ran, and so did the release sent after it.
+        expect(await raw.exists('stall:{k}')).toBe(0);
       } finally {
         await proxy.close();
       }
@@ -229,7 +233,7 @@ describe('RedisTokenStore against a real redis-server', () => {
       expect(server.requests).toHaveLength(1);
       const keys = await raw.keys(`${prefix}*`);
       expect(keys).toHaveLength(1);
-      const value = (await raw.get(keys[0]))!;
+      const value = (await raw.hget(keys[0], 'v'))!;
       expect(value).toMatch(/^v1\./);
       expect(value).not.toContain(tokens[0]);
       expect(keys[0]).not.toContain('redis-app');

@@ -3,6 +3,14 @@ import type { RedisOptions } from 'ioredis';
 import type { TokenStore } from './token-store.interface.js';
 import { RedisConnection, openCommandClient, openSubscriberClient } from './redis-connection.js';
 import type { AnyRedisClient } from './redis-connection.js';
+import {
+  DELETE_TOKEN_IF,
+  EXTEND_LOCK,
+  READ_TOKEN,
+  RELEASE_LOCK,
+  STORE_AND_UNLOCK,
+  TAKE_LOCK,
+} from './redis-token.scripts.js';
 
 /**
  * Options of {@link RedisTokenStore}. Give `client`, or `url` and/or `redisOptions`.
@@ -29,8 +37,8 @@ export interface RedisTokenStoreOptions {
    */
   redisOptions?: RedisOptions;
   /**
-   * Prefix of every key and of the pub/sub channel. Without `{` or `}`: the store adds its own
-   * hash tags so that each token and its lock share a Cluster slot.
+   * Prefix of every key and of the pub/sub channel, without `{` or `}` (keys are
+   * `<prefix>{<scope set's key>}`; the braces are a Cluster hash tag).
    * @default 'honeybee-auth:'
    */
   keyPrefix?: string;
@@ -49,28 +57,14 @@ export interface RedisTokenStoreOptions {
   pollIntervalMs?: number;
 }
 
-/** Deletes KEYS[1] only while it holds ARGV[1]. */
-const COMPARE_AND_DELETE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-/** Sets the TTL of KEYS[1] to ARGV[2] ms only while it holds ARGV[1]. */
-const COMPARE_AND_EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
-/**
- * While the lock KEYS[2] holds the owner ARGV[2]: stores ARGV[1] at KEYS[1] for ARGV[3] ms,
- * deletes the lock and announces ARGV[5] on channel ARGV[4]. A fenced write: it does nothing
- * once the lock has lapsed or passed to another replica, however late Redis runs it.
- */
-const SET_AND_UNLOCK = `if redis.call('get', KEYS[2]) ~= ARGV[2] then return 0 end
-redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[3])
-redis.call('del', KEYS[2])
-redis.call('publish', ARGV[4], ARGV[5])
-return 1`;
-
 /**
  * A {@link TokenStore} on Redis (ioredis): standalone, Sentinel or Cluster, with or without
  * TLS. Every replica shares one token per scope set and only one replica fetches it.
  *
- * - Locks are `SET NX PX` with a random owner value, extended, released and written through
- *   only by their owner (Lua compare-and-set). A token and its lock carry the same hash tag,
- *   so every command and script touches one Cluster slot.
+ * - One hash per scope set holds the token and its refresh lock, so that every operation is
+ *   one Lua script on one key: one Cluster slot, moved in one piece by a slot migration.
+ *   Locks carry a random owner value and are extended, released and written through only by
+ *   their owner; expiry is judged on the Redis server's clock.
  * - Nothing is queued while Redis is away and nothing runs late: a command is refused at once
  *   when the connection is down, fails after `operationTimeoutMs` otherwise, and is then never
  *   sent. Should Redis still run a command that its caller gave up on (a stalled connection
@@ -136,43 +130,27 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.commands.run((r) => r.get(this.valueKey(key)))) ?? undefined;
+    return ((await this.script(READ_TOKEN, key)) as string | null) ?? undefined;
   }
 
   async setAndUnlock(key: string, value: string, ttlMs: number, owner: string): Promise<boolean> {
-    const done = await this.commands.run((r) =>
-      r.eval(
-        SET_AND_UNLOCK,
-        2,
-        this.valueKey(key),
-        this.lockKey(key),
-        value,
-        owner,
-        Math.max(1, Math.floor(ttlMs)),
-        this.channel,
-        key,
-      ),
-    );
-    return done === 1;
+    const ttl = Math.max(1, Math.floor(ttlMs));
+    return (await this.script(STORE_AND_UNLOCK, key, value, owner, ttl, this.channel, key)) === 1;
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    const n = await this.commands.run((r) =>
-      r.eval(COMPARE_AND_DELETE, 1, this.valueKey(key), value),
-    );
-    return n === 1;
+    return (await this.script(DELETE_TOKEN_IF, key, value)) === 1;
   }
 
   /**
    * Takes the lock for a short lease first and gives it its full `ttlMs` only once the answer
-   * is in: a `SET NX` that Redis runs after this call gave up leaves a lock that soon lapses.
-   * On failure it also sends a release, which Redis runs after whatever it still runs late.
+   * is in: a take that Redis runs after this call gave up leaves a lock that soon lapses. On
+   * failure it also sends a release, which Redis runs after whatever it still runs late.
    */
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
     const lease = Math.min(Math.ceil(ttlMs), this.leaseMs);
     try {
-      const ok = await this.commands.run((r) => r.set(this.lockKey(key), owner, 'PX', lease, 'NX'));
-      if (ok !== 'OK') return false;
+      if ((await this.script(TAKE_LOCK, key, owner, lease)) !== 1) return false;
       return lease >= ttlMs || (await this.extendLock(key, owner, ttlMs));
     } catch (err) {
       // Same connection, so ordered after the commands that failed (if it is still up).
@@ -182,14 +160,11 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async extendLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const n = await this.commands.run((r) =>
-      r.eval(COMPARE_AND_EXTEND, 1, this.lockKey(key), owner, Math.ceil(ttlMs)),
-    );
-    return n === 1;
+    return (await this.script(EXTEND_LOCK, key, owner, Math.ceil(ttlMs))) === 1;
   }
 
   async releaseLock(key: string, owner: string): Promise<void> {
-    await this.commands.run((r) => r.eval(COMPARE_AND_DELETE, 1, this.lockKey(key), owner));
+    await this.script(RELEASE_LOCK, key, owner);
   }
 
   async waitForUpdate(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -231,13 +206,9 @@ export class RedisTokenStore implements TokenStore {
     this.subscriber = sub;
   }
 
-  /** `{…}` is the hash tag: a token and its lock live in the same Cluster slot. */
-  private valueKey(key: string): string {
-    return `${this.prefix}{${key}}`;
-  }
-
-  private lockKey(key: string): string {
-    return `${this.prefix}lock:{${key}}`;
+  /** Runs one of the store's scripts on the hash of `key` (plain `EVAL`: never run twice). */
+  private script(lua: string, key: string, ...args: Array<string | number>): Promise<unknown> {
+    return this.commands.run((r) => r.eval(lua, 1, `${this.prefix}{${key}}`, ...args));
   }
 }
 
