@@ -83,7 +83,7 @@ describe('RedisTokenStore on a real 3-master Redis Cluster', () => {
           const target = cluster.nodes.find((n) => n !== owner)!;
           // 4 s in each half-way state: at least one refresh meets ASK redirections there.
           await cluster.migrateSlot(slot, target, 4000, (phase) => (marks[phase] = Date.now()));
-          await delay(1000);
+          await fleet.nextRequest(); // the restart lands while the lock holder fetches
           await cluster.restart(target, 300);
         })(),
         4000,

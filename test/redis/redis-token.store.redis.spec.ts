@@ -37,11 +37,11 @@ describe('RedisTokenStore against a real redis-server', () => {
     await Promise.all(stores.splice(0).map((s) => s.close()));
   });
 
-  it('stores under the lock only, with a TTL, in one hash-tagged key per scope set; deletes only a matching value', async () => {
+  it('stores under the lock (or once lock and token are lost), with a TTL, in one hash-tagged key per scope set; deletes only a matching value', async () => {
     const s = newStore({ keyPrefix: 'ops:' });
-    expect(await s.setAndUnlock('k', 'v0', 60_000, 'nobody')).toBe(false);
-    expect(await s.get('k')).toBeUndefined();
     expect(await s.tryLock('k', 'me', 10_000)).toBe(true);
+    expect(await s.setAndUnlock('k', 'v0', 60_000, 'other')).toBe(false);
+    expect(await s.get('k')).toBeUndefined();
     expect(await raw.keys('ops:*')).toEqual(['ops:{k}']);
     expect(await raw.hget('ops:{k}', 'o')).toBe('me');
     expect(await s.setAndUnlock('k', 'v1', 60_000, 'me')).toBe(true);
@@ -54,6 +54,10 @@ describe('RedisTokenStore against a real redis-server', () => {
     expect(await s.get('k')).toBe('v1');
     expect(await s.deleteIfEquals('k', 'v1')).toBe(true);
     expect(await s.get('k')).toBeUndefined();
+    // A lock lost with the data (a restart, a failover): no lock, no token, the write goes in.
+    expect(await s.setAndUnlock('k', 'v2', 60_000, 'lost')).toBe(true);
+    expect(await s.setAndUnlock('k', 'v3', 60_000, 'lost-too')).toBe(false);
+    expect(await s.get('k')).toBe('v2');
   });
 
   it('locks with an owner: exclusive, extended and released only by the owner, expiring', async () => {

@@ -22,7 +22,8 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async setAndUnlock(key: string, value: string, ttlMs: number, owner: string): Promise<boolean> {
-    if (!this.holds(key, owner)) return false;
+    const free = !this.lockedByAnyone(key) && (await this.get(key)) === undefined;
+    if (!this.holds(key, owner) && !free) return false;
     this.locks.delete(key);
     this.values.set(key, { value, expiresAt: this.now() + ttlMs });
     this.updates.emit(key);
@@ -35,8 +36,7 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const held = this.locks.get(key);
-    if (held && held.expiresAt > this.now()) return false;
+    if (this.lockedByAnyone(key)) return false;
     this.locks.set(key, { owner, expiresAt: this.now() + ttlMs });
     return true;
   }
@@ -66,7 +66,10 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   private holds(key: string, owner: string): boolean {
-    const held = this.locks.get(key);
-    return !!held && held.owner === owner && held.expiresAt > this.now();
+    return this.lockedByAnyone(key) && this.locks.get(key)!.owner === owner;
+  }
+
+  private lockedByAnyone(key: string): boolean {
+    return (this.locks.get(key)?.expiresAt ?? 0) > this.now();
   }
 }

@@ -56,13 +56,15 @@ settle()
 return 1`;
 
 /**
- * While ARGV[2] holds the lock: stores the token ARGV[1] for ARGV[3] ms, releases the lock and
- * publishes ARGV[5] on channel ARGV[4]; 1 if stored. A fenced write: it does nothing once the
- * lock has lapsed or passed to another replica, however late Redis runs it.
+ * Stores the token ARGV[1] for ARGV[3] ms, releases the lock and publishes ARGV[5] on channel
+ * ARGV[4], while ARGV[2] holds the lock, or while nobody holds it and no token is stored (the
+ * lock went with the data: a restart, a failover); 1 if stored. A fenced write: once another
+ * replica has taken the lock or stored a token, it does nothing, however late Redis runs it.
  */
 export const STORE_AND_UNLOCK = `${PRELUDE}
-local f = redis.call('hmget', KEYS[1], 'o', 'oe')
-if f[1] ~= ARGV[2] or not live(f[2]) then return 0 end
+local f = redis.call('hmget', KEYS[1], 'o', 'oe', 've')
+local mine = f[1] == ARGV[2] and live(f[2])
+if not mine and (live(f[2]) or live(f[3])) then return 0 end
 redis.call('hset', KEYS[1], 'v', ARGV[1], 've', at(ARGV[3]))
 redis.call('hdel', KEYS[1], 'o', 'oe')
 settle()

@@ -48,8 +48,9 @@ export class RefreshLock {
   }
 
   /**
-   * Stores `value` for every replica and releases the lock in one step, only while the lock is
-   * still ours. Resolves whether it stored; rejects when the store fails.
+   * Stores `value` for every replica and releases the lock in one step, only while no other
+   * replica has taken the lock or stored a value since (see `TokenStore.setAndUnlock`).
+   * Resolves whether it stored; rejects when the store fails.
    */
   async commit(value: string, ttlMs: number): Promise<boolean> {
     const stored = await this.store.setAndUnlock(this.key, value, ttlMs, this.owner);

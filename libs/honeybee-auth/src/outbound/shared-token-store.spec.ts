@@ -215,7 +215,7 @@ describe('HoneybeeTokenService with a shared token store', () => {
       expect(logs.lines.some((l) => l.includes('refresh lock could not be extended'))).toBe(true);
     });
 
-    it('a token fetched under a lapsed lock is used but never overwrites the newer one', async () => {
+    it('a token fetched under a lapsed lock never overwrites the newer one; a lost lock does not block the write', async () => {
       const key = storeKeyOf('token:', server.tokenUrl, 'partner-app', '');
       expect(await store.tryLock(key, 'slow', 1000)).toBe(true);
       clock.advance(1500);
@@ -223,6 +223,10 @@ describe('HoneybeeTokenService with a shared token store', () => {
       expect(await store.setAndUnlock(key, 'newer', 60_000, 'fast')).toBe(true);
       expect(await store.setAndUnlock(key, 'older', 60_000, 'slow')).toBe(false);
       expect(await store.get(key)).toBe('newer');
+      // Lock and token lost (a restart): the write goes in, once.
+      const fresh = new MemoryTokenStore(() => clock.now());
+      expect(await fresh.setAndUnlock(key, 'after-restart', 60_000, 'slow')).toBe(true);
+      expect(await fresh.setAndUnlock(key, 'again', 60_000, 'fast')).toBe(false);
     });
   });
 

@@ -11,9 +11,10 @@ export interface TokenStore {
   get(key: string): Promise<string | undefined>;
   /**
    * Stores `value` at `key` for `ttlMs`, releases the lock `key` and wakes the waiters of
-   * {@link waitForUpdate}, in one atomic step and only while `owner` holds that lock (a fenced
-   * write: a replica whose lock lapsed never overwrites the token of the one that took over).
-   * Resolves whether it stored.
+   * {@link waitForUpdate}, in one atomic step, while `owner` holds that lock, or while nobody
+   * holds it and no value is stored (the lock was lost with the data, say in a restart). A
+   * fenced write: a replica whose lock lapsed never overwrites the value of the one that took
+   * over. Resolves whether it stored.
    */
   setAndUnlock(key: string, value: string, ttlMs: number, owner: string): Promise<boolean>;
   /** Deletes `key` only while it still holds `value` (compare-and-delete). */
