@@ -11,6 +11,9 @@ import { CapturingLogger } from '../fixtures/capturing-logger.js';
 import { TcpProxy } from '../fixtures/tcp-proxy.js';
 
 const SECRET = 'redis-suite-client-secret';
+/** The commands docs/replicas.md lists for an ACL user of the store. */
+const ACL_COMMANDS =
+  '+eval +ping +info +subscribe +time +hget +hmget +hset +hdel +del +pexpire +publish';
 
 describe('RedisTokenStore against a real redis-server', () => {
   let redis: RedisServer;
@@ -62,7 +65,7 @@ describe('RedisTokenStore against a real redis-server', () => {
 
   it('locks with an owner: exclusive, extended and released only by the owner, expiring', async () => {
     const [a, b] = [newStore({ keyPrefix: 'lk:' }), newStore({ keyPrefix: 'lk:' })];
-    const monitor = await raw.duplicate().monitor();
+    const monitor = await raw.monitor();
     const seen: string[][] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args[0] === 'eval') seen.push(args);
@@ -103,6 +106,38 @@ describe('RedisTokenStore against a real redis-server', () => {
     expect(await b.setAndUnlock('k', 'v', 1000, 'w')).toBe(true);
     await waiting;
     expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('needs no more than its documented ACL permissions', async () => {
+    await raw.call(
+      'ACL',
+      'SETUSER',
+      'honeybee-replica',
+      'reset',
+      'on',
+      '>acl-test-password',
+      '~acl:*',
+      '&acl:*',
+      ...ACL_COMMANDS.split(' '),
+    );
+    try {
+      const url = `redis://honeybee-replica:acl-test-password@127.0.0.1:${redis.port}`;
+      const [a, b] = [newStore({ url, keyPrefix: 'acl:' }), newStore({ url, keyPrefix: 'acl:' })];
+      await a.ping();
+      await b.waitForUpdate('warm-up', 50); // subscribes
+      expect(await a.tryLock('k', 'a', 5000)).toBe(true);
+      expect(await a.extendLock('k', 'a', 5000)).toBe(true);
+      const woken = b.waitForUpdate('k', 10_000);
+      expect(await a.setAndUnlock('k', 'v', 60_000, 'a')).toBe(true);
+      await woken;
+      expect(await b.get('k')).toBe('v');
+      expect(await b.deleteIfEquals('k', 'v')).toBe(true);
+      await b.releaseLock('k', 'b');
+      // Outside its prefix, the user is refused: the permissions are really that narrow.
+      await expect(newStore({ url, keyPrefix: 'other:' }).get('k')).rejects.toThrow(/NOPERM/);
+    } finally {
+      await raw.call('ACL', 'DELUSER', 'honeybee-replica');
+    }
   });
 
   it('rejects, never hangs, when Redis does not answer in time', async () => {
