@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { HoneybeeAuthModuleOptions, HoneybeePrincipal, TokenVerifier } from 'nestjs-honeybee-auth';
+import type {
+  HoneybeeAuthModuleOptions,
+  HoneybeePrincipal,
+  TokenVerifier,
+} from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator } from 'honeybee-emulator';
 import { FakeClock } from '../fixtures/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
@@ -41,7 +45,11 @@ beforeAll(async () => {
     clients: [
       { clientId: SERVICE, clientSecret: SERVICE_SECRET, scopes: ['rx:read'] },
       { clientId: CALLER, clientSecret: 'ac-caller-secret-0a1b2c3d4e5f', scopes: ['rx:read'] },
-      { clientId: OTHER, clientSecret: 'ac-other-secret-6f7a8b9c0d1e', scopes: ['rx:read', 'admin'] },
+      {
+        clientId: OTHER,
+        clientSecret: 'ac-other-secret-6f7a8b9c0d1e',
+        scopes: ['rx:read', 'admin'],
+      },
     ],
   });
   leakScanner.watchEmulator(emu);
@@ -130,11 +138,14 @@ describe.each(PLATFORMS)('inbound.allowedClientIds on %s', (platform: Platform) 
         .filter((line) => line.includes('inbound.allowedClientIds is not set'));
     };
 
-    it.each<Verifier>(['token-info', 'jwt'])('is logged once when %s runs without it', async (v) => {
-      const lines = await warnings(v);
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^warn .*accepts a valid token of ANY client/);
-    });
+    it.each<Verifier>(['token-info', 'jwt'])(
+      'is logged once when %s runs without it',
+      async (v) => {
+        const lines = await warnings(v);
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^warn .*accepts a valid token of ANY client/);
+      },
+    );
 
     it.each<[Verifier, string[] | undefined]>([
       ['token-info', [CALLER]],

@@ -289,7 +289,9 @@ describe.each(PLATFORMS)('guard configuration on %s', (platform: Platform) => {
 
     it('a 16-character secret works (and only that exact header value passes)', async () => {
       const { app, url } = await listen(platform, {
-        imports: [HoneybeeAuthModule.forRoot(optionsFor(issuer, { webhookSecret: WEBHOOK_SECRET }))],
+        imports: [
+          HoneybeeAuthModule.forRoot(optionsFor(issuer, { webhookSecret: WEBHOOK_SECRET })),
+        ],
         controllers: [Webhooks],
       });
       try {

@@ -144,7 +144,7 @@ describe.each(PLATFORMS)('load on %s', (platform: Platform) => {
   });
 });
 
-const FLOOD = 5000;
+const FLOOD = Number(process.env.HONEYBEE_FLOOD_TOKENS ?? 5000);
 /** The documented default of `inbound.maxConcurrentVerifications`. */
 const DEFAULT_CAP = 64;
 const RETRY_AFTER = 7;
@@ -191,30 +191,38 @@ describe.each(PLATFORMS)('a flood of distinct junk tokens on %s', (platform: Pla
   it(`${FLOOD} distinct tokens, verifier held: at most ${DEFAULT_CAP} verifications at once, the rest 503 + Retry-After at once, bounded heap`, async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: SOCKETS });
     try {
-      // Warm the connection pool and the route, so the baseline is not the first request's cost.
-      expect((await httpCall(`${app.url}/health`, { agent })).status).toBe(200);
+      // Open the whole connection pool (both ends keep 512 sockets and their buffers) and warm
+      // the route, so that the baseline holds what the flood's transport holds.
+      const warm = await Promise.all(
+        Array.from({ length: 2 * SOCKETS }, () => httpCall(`${app.url}/health`, { agent })),
+      );
+      expect(warm.every((a) => a.status === 200)).toBe(true);
       const before = heapMb();
       const statuses = new Map<number, number>();
       let answered = 0;
+      let retryAfterMissing = 0;
       let wake = () => undefined as void;
       const progress = () => new Promise<void>((resolve) => (wake = resolve));
-      let retryAfterMissing = 0;
-      const pending: Promise<void>[] = [];
+      let allAnswered!: () => void;
+      const done = new Promise<void>((resolve) => (allAnswered = resolve));
       const prefix = randomBytes(8).toString('base64url');
       for (let i = 0; i < FLOOD; i++) {
-        pending.push(
-          httpCall(`${app.url}/me`, {
-            agent,
-            headers: { authorization: `Bearer junk-${prefix}-${i}` },
-          }).then((a) => {
-            statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
-            if (a.status === 503 && a.headers['retry-after'] !== String(RETRY_AFTER)) {
-              retryAfterMissing += 1;
-            }
-            answered += 1;
-            wake();
-          }),
-        );
+        // The answers are counted, not kept, and only the first of each status goes to the leak
+        // scanner: what stays on the heap is the module's, not this client's.
+        void httpCall(`${app.url}/me`, {
+          agent,
+          scan: false,
+          headers: { authorization: `Bearer junk-${prefix}-${i}` },
+        }).then((a) => {
+          if (!statuses.has(a.status)) leakScanner.response(a.status, a.headers, a.text);
+          statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+          if (a.status === 503 && a.headers['retry-after'] !== String(RETRY_AFTER)) {
+            retryAfterMissing += 1;
+          }
+          answered += 1;
+          wake();
+          if (answered === FLOOD) allAnswered();
+        });
         if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
       }
       // The flood's peak: every request answered but those the verifier holds, or (without a
@@ -225,7 +233,7 @@ describe.each(PLATFORMS)('a flood of distinct junk tokens on %s', (platform: Pla
       const held = slow.holding;
       const peakGrowth = heapMb() - before;
       slow.release();
-      await Promise.all(pending);
+      await done;
 
       expect({ held, peak: slow.peak, received: slow.received }).toEqual({
         held: DEFAULT_CAP,

@@ -493,7 +493,9 @@ describe('a token endpoint that echoes the request (a wrong tokenUrl, a proxy, a
     ];
     for (const text of texts) for (const form of forms) expect(text).not.toContain(form);
     for (const line of lines) expect(line).not.toMatch(CONTROL);
-    expect(`${err.message}${err.errorDescription ?? ''}${err.requestId ?? ''}`).not.toMatch(CONTROL);
+    expect(`${err.message}${err.errorDescription ?? ''}${err.requestId ?? ''}`).not.toMatch(
+      CONTROL,
+    );
   }
 
   it.each([
@@ -501,52 +503,61 @@ describe('a token endpoint that echoes the request (a wrong tokenUrl, a proxy, a
     ['client_secret_basic', 401],
     ['client_secret_post', 503],
     ['client_secret_basic', 503],
-  ] as const)('%s, HTTP %i: every form of the secret is redacted everywhere', async (method, status) => {
-    server.respond(echo(status));
-    const logFrom = run.logger.lines.length;
-    const { tokens } = await start({
-      tokenUrl: server.tokenUrl,
-      clientSecret: ECHO_SECRET,
-      clientAuthMethod: method,
-    });
-    const err = await tokenError(tokens.getAccessToken());
-    expect(err).toMatchObject({ kind: 'oauth', error: 'invalid_client', status });
-    expect(err.errorDescription).toContain('[REDACTED]');
-    expect(err.requestId).toBeUndefined(); // it held the credentials
-    expect(server.requests).toHaveLength(status === 503 ? MAX_ATTEMPTS : 1);
-    expectClean(err, tokens, logFrom);
-    run.attackRejected();
-  });
+  ] as const)(
+    '%s, HTTP %i: every form of the secret is redacted everywhere',
+    async (method, status) => {
+      server.respond(echo(status));
+      const logFrom = run.logger.lines.length;
+      const { tokens } = await start({
+        tokenUrl: server.tokenUrl,
+        clientSecret: ECHO_SECRET,
+        clientAuthMethod: method,
+      });
+      const err = await tokenError(tokens.getAccessToken());
+      expect(err).toMatchObject({ kind: 'oauth', error: 'invalid_client', status });
+      expect(err.errorDescription).toContain('[REDACTED]');
+      expect(err.requestId).toBeUndefined(); // it held the credentials
+      expect(server.requests).toHaveLength(status === 503 ? MAX_ATTEMPTS : 1);
+      expectClean(err, tokens, logFrom);
+      run.attackRejected();
+    },
+  );
 
   it.each([
-    ['a newline forging a log line', 'server_error\n[Nest] 1  - LOG [HoneybeeTokenService] Obtained access token'],
+    [
+      'a newline forging a log line',
+      'server_error\n[Nest] 1  - LOG [HoneybeeTokenService] Obtained access token',
+    ],
     ['an ANSI escape', 'server_error\u001b[2K\u001b[1A'],
     ['a C1 escape', 'server_error\u009b2K'],
     ['65 characters', 's'.repeat(65)],
-  ])('an "error" with %s is kind invalid_response and reaches no log line', async (_what, error) => {
-    server.respond(() => ({
-      status: 503,
-      headers: { 'x-request-id': 'req-\u009b2K' },
-      body: { error, error_description: 'line\nbreak \u001b[31mred' },
-    }));
-    const logFrom = run.logger.lines.length;
-    const { tokens } = await start({ tokenUrl: server.tokenUrl, clientSecret: ECHO_SECRET });
-    const err = await tokenError(tokens.getAccessToken());
-    expect(err).toMatchObject({
-      kind: 'invalid_response',
-      status: 503,
-      error: undefined,
-      errorDescription: undefined,
-      requestId: undefined,
-      retryable: true,
-    });
-    // The retries were logged (one warning each): none carries a control character.
-    expect(run.logger.lines.slice(logFrom).filter((l) => l.includes('retrying'))).toHaveLength(
-      MAX_ATTEMPTS - 1,
-    );
-    expectClean(err, tokens, logFrom);
-    run.attackRejected();
-  });
+  ])(
+    'an "error" with %s is kind invalid_response and reaches no log line',
+    async (_what, error) => {
+      server.respond(() => ({
+        status: 503,
+        headers: { 'x-request-id': 'req-\u009b2K' },
+        body: { error, error_description: 'line\nbreak \u001b[31mred' },
+      }));
+      const logFrom = run.logger.lines.length;
+      const { tokens } = await start({ tokenUrl: server.tokenUrl, clientSecret: ECHO_SECRET });
+      const err = await tokenError(tokens.getAccessToken());
+      expect(err).toMatchObject({
+        kind: 'invalid_response',
+        status: 503,
+        error: undefined,
+        errorDescription: undefined,
+        requestId: undefined,
+        retryable: true,
+      });
+      // The retries were logged (one warning each): none carries a control character.
+      expect(run.logger.lines.slice(logFrom).filter((l) => l.includes('retrying'))).toHaveLength(
+        MAX_ATTEMPTS - 1,
+      );
+      expectClean(err, tokens, logFrom);
+      run.attackRejected();
+    },
+  );
 
   describe('the sample app', () => {
     let sut: SampleAppUnderTest | undefined;
@@ -585,7 +596,9 @@ describe('a token endpoint that echoes the request (a wrong tokenUrl, a proxy, a
           lastError: { kind: 'oauth', httpStatus: 401, requestId: 'req-echo-1' },
         },
       });
-      const startup = sut.logger.lines.filter((l) => l.includes('No access token from Honeybee yet'));
+      const startup = sut.logger.lines.filter((l) =>
+        l.includes('No access token from Honeybee yet'),
+      );
       expect(startup).toHaveLength(1);
       expect(startup[0]).toContain('(kind oauth, HTTP 401, X-Request-Id req-echo-1)');
       for (const text of [JSON.stringify(health.body), startup[0]]) {

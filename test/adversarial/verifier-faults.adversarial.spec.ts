@@ -197,10 +197,19 @@ const NOT_TOKEN_INFO: [string, unknown][] = [
   ['{"status":"ok"}', { status: 'ok' }],
   ['a gateway error', { error: 'upstream_timeout' }],
   ['an introspection answer {"active":false}', { active: false }],
-  ['an introspection answer {"active":true}', { active: true, scope: 'rx:read', client_id: APP_ID }],
+  [
+    'an introspection answer {"active":true}',
+    { active: true, scope: 'rx:read', client_id: APP_ID },
+  ],
   ['scope without application', { scope: ['rx:read'], expires_in: 60, created_at: 1 }],
-  ['scope as a string', { scope: 'rx:read', expires_in: 60, application: { uid: APP_ID }, created_at: 1 }],
-  ['application.uid a number', { scope: [], expires_in: 60, application: { uid: 1 }, created_at: 1 }],
+  [
+    'scope as a string',
+    { scope: 'rx:read', expires_in: 60, application: { uid: APP_ID }, created_at: 1 },
+  ],
+  [
+    'application.uid a number',
+    { scope: [], expires_in: 60, application: { uid: 1 }, created_at: 1 },
+  ],
   ['no created_at', { scope: [], expires_in: 60, application: { uid: APP_ID } }],
 ];
 /** A 200 JSON answer of the introspection URL that is not an RFC 7662 answer. */
@@ -212,7 +221,10 @@ const NOT_INTROSPECTION: [string, unknown][] = [
   ['{"active":"true"}', { active: 'true', scope: 'rx:read' }],
   ['{"active":1}', { active: 1, scope: 'rx:read' }],
   ['a scope array', { active: true, scope: ['rx:read'] }],
-  ['a token-info answer', { scope: ['rx:read'], expires_in: 60, application: { uid: APP_ID }, created_at: 1 }],
+  [
+    'a token-info answer',
+    { scope: ['rx:read'], expires_in: 60, application: { uid: APP_ID }, created_at: 1 },
+  ],
 ];
 
 /** What the custom verifier below answers next. */
@@ -255,7 +267,11 @@ describe.each(PLATFORMS)('answers a verifier does not recognise, on %s', (platfo
   ] as const)('%s', (verifier, endpoint, answers) => {
     let app: GuardedApp;
     beforeAll(async () => {
-      app = await startGuardedApp(platform, { clock, logger: run.logger, options: options(verifier) });
+      app = await startGuardedApp(platform, {
+        clock,
+        logger: run.logger,
+        options: options(verifier),
+      });
     });
     afterAll(() => app.close());
     afterEach(() => emu.clearFaults());

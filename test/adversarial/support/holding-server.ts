@@ -4,14 +4,15 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A slow verifier on 127.0.0.1: every request is held, unanswered, until the test calls
- * {@link release} (then each gets a 401, as token-info answers an unknown token). It counts the
- * requests held at once and the most ever held, so a test can prove a bound on concurrent
- * verifications without timing anything.
+ * {@link release}; then each, and every later one, gets a 401 at once (as token-info answers
+ * an unknown token). It counts the requests held at once and the most ever held, so a test can
+ * prove a bound on concurrent verifications without timing anything.
  */
 export class HoldingServer {
   private server!: Server;
   private readonly held = new Set<ServerResponse>();
   private waiters: (() => void)[] = [];
+  private holdingRequests = true;
   /** Requests received so far. */
   received = 0;
   /** The most requests held at the same time. */
@@ -23,6 +24,7 @@ export class HoldingServer {
     s.server = createServer((req, res) => {
       req.resume();
       s.received += 1;
+      if (!s.holdingRequests) return answer(res);
       s.held.add(res);
       s.peak = Math.max(s.peak, s.held.size);
       res.on('close', () => s.held.delete(res));
@@ -47,12 +49,10 @@ export class HoldingServer {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Answers every held request 401 (an unknown token). */
+  /** Answers every held request 401 (an unknown token), and every later one at once. */
   release(): void {
-    for (const res of this.held) {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end('{"error":"invalid_token"}');
-    }
+    this.holdingRequests = false;
+    for (const res of this.held) answer(res);
     this.held.clear();
   }
 
@@ -61,4 +61,9 @@ export class HoldingServer {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+function answer(res: ServerResponse): void {
+  res.writeHead(401, { 'content-type': 'application/json' });
+  res.end('{"error":"invalid_token"}');
 }

@@ -17,7 +17,9 @@ describe('credentialForms', () => {
         Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64'),
       ]),
     );
-    expect(forms.map((f) => f.length)).toEqual([...forms.map((f) => f.length)].sort((a, b) => b - a));
+    expect(forms.map((f) => f.length)).toEqual(
+      [...forms.map((f) => f.length)].sort((a, b) => b - a),
+    );
   });
 
   it('lets redact remove a Basic header and a form body that echo the secret', () => {

@@ -1,9 +1,4 @@
-import {
-  isOAuthErrorCode,
-  isOAuthErrorText,
-  printable,
-  safeRequestId,
-} from './upstream-text.js';
+import { isOAuthErrorCode, isOAuthErrorText, printable, safeRequestId } from './upstream-text.js';
 
 describe('upstream text', () => {
   it('accepts RFC 6749 error codes of at most 64 characters', () => {

@@ -47,7 +47,6 @@ export function safeRequestId(value: string | null | undefined): string | undefi
  * `\xHH` / `\uHHHH` escape, and the result is cut to `max` characters.
  */
 export function printable(text: string, max = 500): string {
-  // eslint-disable-next-line no-control-regex
   const escaped = text.replace(/[^\x20-\x7E]/g, (c) => {
     const code = c.charCodeAt(0);
     return code <= 0xff

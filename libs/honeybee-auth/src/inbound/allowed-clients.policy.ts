@@ -15,7 +15,9 @@ export function isAllowedClient(
   allowed: ReadonlySet<string> | undefined,
   principal: HoneybeePrincipal,
 ): boolean {
-  return allowed === undefined || (principal.clientId !== undefined && allowed.has(principal.clientId));
+  return (
+    allowed === undefined || (principal.clientId !== undefined && allowed.has(principal.clientId))
+  );
 }
 
 /** Configurations warned about already: a guard per module would otherwise repeat it. */
@@ -27,7 +29,10 @@ const warned = new WeakSet<object>();
  * or a leaked token of one of ours). Introspection is left out (Doorkeeper answers it only for
  * the caller's own tokens), and so is a custom verifier (it decides for itself).
  */
-export function warnIfAnyClientAccepted(inbound: ResolvedInboundOptions, logger: LoggerService): void {
+export function warnIfAnyClientAccepted(
+  inbound: ResolvedInboundOptions,
+  logger: LoggerService,
+): void {
   const { verifier, allowedClientIds } = inbound;
   if (allowedClientIds !== undefined || (verifier !== 'token-info' && verifier !== 'jwt')) return;
   if (warned.has(inbound)) return;

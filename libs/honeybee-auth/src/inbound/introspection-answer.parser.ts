@@ -28,7 +28,8 @@ export function introspectionPrincipal(
   if (active !== true) throw unrecognised('"active" is not a boolean');
   if (typeof scope !== 'string') throw unrecognised('"scope" is not a string');
   const scopes = parseScopeString(scope);
-  if (!scopes.every(isScopeToken)) throw unrecognised('"scope" holds something other than scope tokens');
+  if (!scopes.every(isScopeToken))
+    throw unrecognised('"scope" holds something other than scope tokens');
   if (exp !== undefined && exp !== null && !(typeof exp === 'number' && Number.isFinite(exp))) {
     throw unrecognised('"exp" is not a number');
   }

@@ -23,7 +23,10 @@ export function checkedPrincipal(value: unknown): HoneybeePrincipal {
     throw bad('not an object or null');
   }
   const p = value as Partial<Record<keyof HoneybeePrincipal, unknown>>;
-  if (!Array.isArray(p.scopes) || !p.scopes.every((s) => typeof s === 'string' && isScopeToken(s))) {
+  if (
+    !Array.isArray(p.scopes) ||
+    !p.scopes.every((s) => typeof s === 'string' && isScopeToken(s))
+  ) {
     throw bad('scopes is not an array of scope strings');
   }
   for (const field of ['clientId', 'subject'] as const) {

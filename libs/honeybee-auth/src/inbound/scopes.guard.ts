@@ -106,8 +106,7 @@ export class ScopesGuard implements CanActivate {
     const { token } = extraction;
     let principal: HoneybeePrincipal | null;
     try {
-      principal =
-        verifiedEarlier(request, token, this.options) ?? (await this.cache.verify(token));
+      principal = verifiedEarlier(request, token, this.options) ?? (await this.cache.verify(token));
     } catch (err) {
       this.logUnavailable(token, err);
       this.reject(

@@ -49,7 +49,12 @@ export function tokenInfoPrincipal(
     throw unrecognised('"expires_in" is neither a number nor null');
   }
   const owner = body.resource_owner_id;
-  if (owner !== undefined && owner !== null && typeof owner !== 'string' && !isFiniteNumber(owner)) {
+  if (
+    owner !== undefined &&
+    owner !== null &&
+    typeof owner !== 'string' &&
+    !isFiniteNumber(owner)
+  ) {
     throw unrecognised('"resource_owner_id" is neither a string, a number nor null');
   }
   // Doorkeeper answers 401 for an expired token; a zero lifetime left means the same.

@@ -69,7 +69,9 @@ describe('TokenInfoVerifier', () => {
     });
 
   it('reads a resource owner as the subject and a null expires_in as no expiry', async () => {
-    server.respond(() => ({ body: doorkeeper({ resource_owner_id: 42, scope: [], expires_in: null }) }));
+    server.respond(() => ({
+      body: doorkeeper({ resource_owner_id: 42, scope: [], expires_in: null }),
+    }));
     expect(await verifier.verify(TOKEN)).toMatchObject({ subject: '42', scopes: [] });
     expect((await verifier.verify(TOKEN))?.expiresAt).toBeUndefined();
   });

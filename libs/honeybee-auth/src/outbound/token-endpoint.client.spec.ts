@@ -107,19 +107,22 @@ describe('TokenEndpointClient', () => {
     it.each<[ClientAuthMethod, string]>([
       ['client_secret_post', 'the form body'],
       ['client_secret_basic', 'the Authorization header'],
-    ])('redacts every form of the secret from an error_description that echoes %2$s (%1$s)', async (method) => {
-      server.respond((req) => ({
-        status: 401,
-        body: {
-          error: 'invalid_client',
-          error_description: `got ${req.body} auth=${req.headers.authorization ?? ''} pair=${CLIENT_ID}:${SECRET} pct=${encodeURIComponent(SECRET).toLowerCase()}`,
-        },
-      }));
-      const err = await failure(method);
-      expect(err.kind).toBe('oauth');
-      expect(err.errorDescription).toContain('[REDACTED]');
-      expect(err.errorDescription!.length).toBeLessThanOrEqual(256);
-    });
+    ])(
+      'redacts every form of the secret from an error_description that echoes %2$s (%1$s)',
+      async (method) => {
+        server.respond((req) => ({
+          status: 401,
+          body: {
+            error: 'invalid_client',
+            error_description: `got ${req.body} auth=${req.headers.authorization ?? ''} pair=${CLIENT_ID}:${SECRET} pct=${encodeURIComponent(SECRET).toLowerCase()}`,
+          },
+        }));
+        const err = await failure(method);
+        expect(err.kind).toBe('oauth');
+        expect(err.errorDescription).toContain('[REDACTED]');
+        expect(err.errorDescription!.length).toBeLessThanOrEqual(256);
+      },
+    );
 
     it('drops an error_description with control characters, and cuts a long one to 256', async () => {
       server.respond(() => ({
@@ -145,14 +148,22 @@ describe('TokenEndpointClient', () => {
       ['the Basic credentials', forms[4]],
       ['the secret form-encoded', forms[2]],
     ])('is left out when it holds %s', async (_what, id) => {
-      server.respond(() => ({ status: 401, headers: { 'x-request-id': id }, body: { error: 'invalid_client' } }));
+      server.respond(() => ({
+        status: 401,
+        headers: { 'x-request-id': id },
+        body: { error: 'invalid_client' },
+      }));
       expect((await failure('client_secret_basic')).requestId).toBeUndefined();
     });
 
     it('is quoted when it is a plain id, on success and on failure', async () => {
       server.respond(() => ({ headers: { 'x-request-id': 'req-42' }, body: server.tokenBody() }));
       expect((await make().request([], new AbortController().signal)).requestId).toBe('req-42');
-      server.respond(() => ({ status: 401, headers: { 'x-request-id': 'req-43' }, body: { error: 'invalid_client' } }));
+      server.respond(() => ({
+        status: 401,
+        headers: { 'x-request-id': 'req-43' },
+        body: { error: 'invalid_client' },
+      }));
       expect((await failure()).requestId).toBe('req-43');
     });
   });

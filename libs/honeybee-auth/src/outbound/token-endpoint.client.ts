@@ -179,7 +179,13 @@ export class TokenEndpointClient {
       if (!isOAuthErrorCode(code) || redact(code, credentials) !== code) {
         return new HoneybeeTokenError(
           `Token endpoint answered HTTP ${status} with an "error" that is not an RFC 6749 error code`,
-          { kind: 'invalid_response', status, requestId, retryable: transientStatus, retryAfterSeconds },
+          {
+            kind: 'invalid_response',
+            status,
+            requestId,
+            retryable: transientStatus,
+            retryAfterSeconds,
+          },
         );
       }
       const description = this.safeDescription(oauth.error_description, credentials);
