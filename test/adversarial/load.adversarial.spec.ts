@@ -47,26 +47,29 @@ afterAll(() => emu.stop());
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
+/** The guarded app on `platform`, checking tokens with the token-info endpoint at `tokenInfoUrl`. */
+const startApp = (
+  platform: Platform,
+  tokenInfoUrl: string,
+  inbound: { verifyTimeoutMs: number; retryAfterSeconds?: number },
+) =>
+  startGuardedApp(platform, {
+    clock,
+    logger: run.logger,
+    options: {
+      clientId: APP_ID,
+      clientSecret: APP_SECRET,
+      tokenUrl: emu.tokenUrl,
+      allowInsecureLoopback: true,
+      inbound: { verifier: 'token-info', tokenInfoUrl, realm: REALM, ...inbound },
+    },
+  });
+
 describe.each(PLATFORMS)('load on %s', (platform: Platform) => {
   let app: GuardedApp;
 
   beforeAll(async () => {
-    app = await startGuardedApp(platform, {
-      clock,
-      logger: run.logger,
-      options: {
-        clientId: APP_ID,
-        clientSecret: APP_SECRET,
-        tokenUrl: emu.tokenUrl,
-        allowInsecureLoopback: true,
-        inbound: {
-          verifier: 'token-info',
-          tokenInfoUrl: emu.tokenInfoUrl,
-          realm: REALM,
-          verifyTimeoutMs: 5000,
-        },
-      },
-    });
+    app = await startApp(platform, emu.tokenInfoUrl, { verifyTimeoutMs: 5000 });
   });
   afterAll(() => app.close());
   afterEach(() => leakScanner.resetEmulator(emu));
@@ -165,22 +168,9 @@ describe.each(PLATFORMS)('a flood of distinct junk tokens on %s', (platform: Pla
 
   beforeAll(async () => {
     slow = await HoldingServer.start();
-    app = await startGuardedApp(platform, {
-      clock,
-      logger: run.logger,
-      options: {
-        clientId: APP_ID,
-        clientSecret: APP_SECRET,
-        tokenUrl: emu.tokenUrl,
-        allowInsecureLoopback: true,
-        inbound: {
-          verifier: 'token-info',
-          tokenInfoUrl: `${slow.url}/oauth/token/info`,
-          realm: REALM,
-          verifyTimeoutMs: 60_000,
-          retryAfterSeconds: RETRY_AFTER,
-        },
-      },
+    app = await startApp(platform, `${slow.url}/oauth/token/info`, {
+      verifyTimeoutMs: 60_000,
+      retryAfterSeconds: RETRY_AFTER,
     });
   });
   afterAll(async () => {

@@ -261,17 +261,16 @@ describe.each(PLATFORMS)('answers a verifier does not recognise, on %s', (platfo
       retryAfter: String(RETRY_AFTER),
     });
 
+  const start = (verifier: Parameters<typeof options>[0]) =>
+    startGuardedApp(platform, { clock, logger: run.logger, options: options(verifier) });
+
   describe.each([
     ['token-info', 'tokenInfo', NOT_TOKEN_INFO],
     ['introspection', 'introspect', NOT_INTROSPECTION],
   ] as const)('%s', (verifier, endpoint, answers) => {
     let app: GuardedApp;
     beforeAll(async () => {
-      app = await startGuardedApp(platform, {
-        clock,
-        logger: run.logger,
-        options: options(verifier),
-      });
+      app = await start(verifier);
     });
     afterAll(() => app.close());
     afterEach(() => emu.clearFaults());
@@ -296,11 +295,7 @@ describe.each(PLATFORMS)('answers a verifier does not recognise, on %s', (platfo
   });
 
   it('introspection {"active":false} is an invalid token: 401 invalid_token', async () => {
-    const app = await startGuardedApp(platform, {
-      clock,
-      logger: run.logger,
-      options: options('introspection'),
-    });
+    const app = await start('introspection');
     try {
       emu.injectFault('introspect', { status: 200, body: { active: false } });
       const token = (await emu.issueToken(APP_ID, ['rx:read'])).access_token;
@@ -317,11 +312,7 @@ describe.each(PLATFORMS)('answers a verifier does not recognise, on %s', (platfo
   describe('a custom verifier', () => {
     let app: GuardedApp;
     beforeAll(async () => {
-      app = await startGuardedApp(platform, {
-        clock,
-        logger: run.logger,
-        options: options(ScriptedVerifier),
-      });
+      app = await start(ScriptedVerifier);
     });
     afterAll(() => app.close());
 
