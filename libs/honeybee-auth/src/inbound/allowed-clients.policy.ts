@@ -1,4 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
+import { maskToken } from '../common/secret.js';
+import { printable } from '../common/upstream-text.js';
 import type { ResolvedInboundOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 
@@ -18,6 +20,27 @@ export function isAllowedClient(
   return (
     allowed === undefined || (principal.clientId !== undefined && allowed.has(principal.clientId))
   );
+}
+
+/**
+ * `principal`, or `null` (an invalid token) when its client is not allowed; a refusal is one
+ * `debug` line naming the client (once per verification: the negative verdict is then cached).
+ */
+export function allowedOrNull(
+  inbound: Pick<ResolvedInboundOptions, 'allowedClientIds'>,
+  principal: HoneybeePrincipal,
+  token: string,
+  logger: LoggerService,
+): HoneybeePrincipal | null {
+  if (isAllowedClient(inbound.allowedClientIds, principal)) return principal;
+  const client =
+    principal.clientId === undefined
+      ? 'is unknown'
+      : `"${printable(principal.clientId, 80)}" is not`;
+  logger.debug?.(
+    `Token ${maskToken(token)} refused: its client ${client} in inbound.allowedClientIds`,
+  );
+  return null;
 }
 
 /** Configurations warned about already: a guard per module would otherwise repeat it. */

@@ -4,8 +4,6 @@ import { LRUCache } from 'lru-cache';
 import * as crypto from 'node:crypto';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
-import { maskToken } from '../common/secret.js';
-import { printable } from '../common/upstream-text.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
@@ -13,7 +11,7 @@ import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interfac
 import { HONEYBEE_TOKEN_VERIFIER } from './token-verifier.provider.js';
 import { deadline } from '../common/deadline.js';
 import { unboundedAbortController } from '../common/deadline.js';
-import { isAllowedClient } from './allowed-clients.policy.js';
+import { allowedOrNull } from './allowed-clients.policy.js';
 import { checkedPrincipal } from './principal.validator.js';
 import { VerificationLimiter } from './verification.limiter.js';
 
@@ -120,16 +118,9 @@ export class VerificationCache implements OnModuleDestroy {
   }
 
   private async verifyAndStore(key: string, token: string): Promise<HoneybeePrincipal | null> {
-    let principal = await this.callVerifier(token);
-    if (principal !== null && !isAllowedClient(this.options.inbound.allowedClientIds, principal)) {
-      // Once per verification (then the negative verdict is cached), never per request.
-      this.logger.debug(
-        `Token ${maskToken(token)} refused: its client ` +
-          `${principal.clientId === undefined ? 'is unknown' : `"${printable(principal.clientId, 80)}" is not`} ` +
-          'in inbound.allowedClientIds',
-      );
-      principal = null;
-    }
+    const verified = await this.callVerifier(token);
+    const principal =
+      verified === null ? null : allowedOrNull(this.options.inbound, verified, token, this.logger);
     // Measured after the call: a slow answer must not stretch the cache lifetime.
     const now = this.clock.now();
     const { maxAgeMs, negativeTtlMs } = this.options.inbound.cache;
