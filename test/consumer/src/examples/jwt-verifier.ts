@@ -1,0 +1,15 @@
+// README "Verifiers / jwt": local verification of JWT access tokens.
+import type { HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
+
+export const inbound: HoneybeeInboundOptions = {
+  verifier: 'jwt',
+  jwt: {
+    jwksUri: 'https://auth.example.com/oauth/discovery/keys',
+    issuer: 'https://auth.example.com', // required
+    audience: 'partner-api', // required
+    algorithms: ['RS256', 'ES256'], // default; HMAC and "none" are refused at start-up
+    clockToleranceSeconds: 5, // default
+    jwksCooldownMs: 30_000, // default: min time between two JWKS fetches
+    jwksTimeoutMs: 5_000, // default
+  },
+};
