@@ -1,4 +1,4 @@
-// README "Calling Honeybee": HoneybeeHttpService, per-request options, errors.
+// Calling Honeybee with HoneybeeHttpService: per-request scopes, no token, errors.
 import { Injectable, Logger, Module } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
 import {

@@ -1,4 +1,4 @@
-// README "Verifiers / A class of your own", and replacing the verifier in tests.
+// A token verifier of your own, and replacing the verifier in tests.
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { TestingModule } from '@nestjs/testing';

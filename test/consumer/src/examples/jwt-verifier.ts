@@ -1,4 +1,4 @@
-// README "Verifiers / jwt": local verification of JWT access tokens.
+// Checking JWT access tokens locally, against the issuer's JWKS.
 import type { HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
 
 export const inbound: HoneybeeInboundOptions = {

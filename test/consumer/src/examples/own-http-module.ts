@@ -1,4 +1,4 @@
-// README "Your own HttpModule.register() instance": Honeybee authorization on your HttpService.
+// Honeybee authorization on an HttpService you configure yourself.
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { Injectable, Module } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';

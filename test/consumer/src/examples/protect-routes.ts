@@ -1,4 +1,4 @@
-// README "Inbound: protect your endpoints": ScopesGuard as APP_GUARD and per route, the decorators.
+// ScopesGuard for every route (APP_GUARD) or per controller, and the scope decorators.
 import { Controller, Get, Module, Post, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import {

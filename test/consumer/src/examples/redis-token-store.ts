@@ -1,4 +1,4 @@
-// README "Many replicas: RedisTokenStore", from the sub-path that loads ioredis.
+// One token for every replica: RedisTokenStore, from the entry point that loads ioredis.
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { HoneybeeAuthModule } from 'nestjs-honeybee-auth';

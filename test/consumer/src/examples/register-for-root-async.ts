@@ -1,4 +1,4 @@
-// README "Install and register": options from @nestjs/config's ConfigService.
+// Options from @nestjs/config's ConfigService.
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { HoneybeeAuthModule } from 'nestjs-honeybee-auth';

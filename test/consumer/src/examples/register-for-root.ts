@@ -1,4 +1,4 @@
-// README "Install": options given directly.
+// Options given directly.
 import { Module } from '@nestjs/common';
 import { HoneybeeAuthModule } from 'nestjs-honeybee-auth';
 

@@ -1,4 +1,4 @@
-// README "Outbound tokens": HoneybeeTokenService on its own.
+// HoneybeeTokenService on its own: tokens for any HTTP client.
 import { Injectable } from '@nestjs/common';
 import { HoneybeeTokenService } from 'nestjs-honeybee-auth';
 import type { HoneybeeTokenStatus } from 'nestjs-honeybee-auth';

@@ -1,4 +1,4 @@
-// README "Webhooks: HoneybeeWebhookGuard".
+// Honeybee's webhooks, authenticated by their shared secret (X-Honeybee-Secret).
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { HoneybeeWebhookGuard, Public } from 'nestjs-honeybee-auth';
 
