@@ -4,6 +4,7 @@
  * and suggestions included) and @arethetypeswrong/cli (ESM-only profile: the packages are
  * ESM-only like Nest 12, so `require()` and node10 resolution are out of scope).
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { packPackages } from './lib/pack-packages.js';
 import type { PackedPackage } from './lib/pack-packages.js';
-import { StepFailure, log, run, step } from './lib/steps.js';
+import { StepFailure, log, run, step, stopChildrenOnSignal } from './lib/steps.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ATTW = join(ROOT, 'node_modules/.bin/attw');
@@ -52,6 +53,7 @@ async function attwTarball(pack: PackedPackage): Promise<void> {
 
 async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'honeybee-packages-'));
+  stopChildrenOnSignal(() => rmSync(workDir, { recursive: true, force: true }));
   try {
     await step('npm run build', () => run('npm', ['run', 'build'], { cwd: ROOT }));
     const packs = await step('npm pack (contents checked)', () => packPackages(ROOT, workDir));

@@ -13,6 +13,7 @@
  * change to the fixture's dependencies or to a package's manifest); `-- --keep` keeps the
  * temporary directory for a look around.
  */
+import { rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
@@ -21,7 +22,15 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { packPackages } from './lib/pack-packages.js';
 import type { Manifest, PackedPackage } from './lib/pack-packages.js';
-import { StepFailure, log, run, seconds, startService, step } from './lib/steps.js';
+import {
+  StepFailure,
+  log,
+  run,
+  seconds,
+  startService,
+  step,
+  stopChildrenOnSignal,
+} from './lib/steps.js';
 import type { RunResult, Service } from './lib/steps.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -31,15 +40,17 @@ const APP_CLIENT = { id: 'consumer-app', secret: 'consumer-app-secret' };
 const PARTNER = { id: 'partner', secret: 'partner-secret' };
 
 /**
- * The environment of every command: this one's, minus what `npm run` adds (npm_* settings, the
- * repository's node_modules/.bin on PATH) and NODE_OPTIONS, so that nothing of the repository
- * leaks into the fixture's install or its tools.
+ * The environment of every command: this one's, minus what `npm run` adds about the repository
+ * (its package, its directory, its node_modules/.bin on PATH) and NODE_OPTIONS, so that nothing
+ * of the repository leaks into the fixture's install or its tools. npm's settings
+ * (`npm_config_*`: registry, cache, certificates) stay.
  */
+const REPOSITORY_ENV =
+  /^(npm_package_|npm_lifecycle_|npm_command$|npm_config_local_prefix$|npm_config_call$|INIT_CWD$|NODE_OPTIONS$)/i;
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^npm_/i.test(name) || name === 'INIT_CWD' || name === 'NODE_OPTIONS') continue;
-    env[name] = value;
+    if (!REPOSITORY_ENV.test(name)) env[name] = value;
   }
   env.PATH = (process.env.PATH ?? '')
     .split(delimiter)
@@ -388,6 +399,7 @@ async function main(): Promise<void> {
   const flags = new Set(process.argv.slice(2));
   const started = performance.now();
   const work = await mkdtemp(join(tmpdir(), 'honeybee-consumer-'));
+  stopChildrenOnSignal(() => rmSync(work, { recursive: true, force: true }));
   const packsDir = join(work, 'packs');
   const appDir = join(work, 'app');
   const prodDir = join(work, 'prod');

@@ -136,14 +136,39 @@ export function startService(
   };
 }
 
+/** Children still running, each the leader of its own process group. */
+const running = new Set<ChildProcess>();
+
+/**
+ * On SIGINT or SIGTERM, stops every child still running, then runs `cleanup` and exits: each
+ * child runs in a process group of its own, which a Ctrl-C in the terminal does not reach.
+ */
+export function stopChildrenOnSignal(cleanup: () => void = () => {}): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`\n${signal}: stopping`);
+      for (const child of running) killGroup(child, 'SIGTERM');
+      // npm finishes what it is writing before it honours SIGTERM, which can take a while.
+      setTimeout(() => {
+        for (const child of running) killGroup(child, 'SIGKILL');
+        cleanup();
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }, 2000);
+    });
+  }
+}
+
 function spawnGroup(command: string, args: readonly string[], options: RunOptions): ChildProcess {
-  return spawn(command, args, {
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: `npx` does not pass signals on to the command it runs.
     detached: true,
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
 }
 
 function collect(child: ChildProcess): { output: () => string; stdout: () => string } {
