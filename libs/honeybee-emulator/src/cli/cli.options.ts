@@ -18,6 +18,8 @@ export interface CliOptions {
   readonly tokenReuse: boolean;
   /** `--revoke-previous`. */
   readonly revokePreviousToken: boolean;
+  /** `--log-requests`: one line per request received. */
+  readonly logRequests: boolean;
   /** `--help`. */
   readonly help: boolean;
 }
@@ -39,6 +41,7 @@ export const CLI_USAGE = `Usage: honeybee-emulator [options]
   --jwt <RS256|ES256>    issue JWT access tokens instead of opaque ones
   --token-reuse          reuse a client's still-valid token (Doorkeeper reuse_access_token)
   --revoke-previous      a new token revokes the client's previous one
+  --log-requests         print one line per request received (client ids, never secrets)
   --help                 show this help`;
 
 /**
@@ -58,6 +61,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       jwt: { type: 'string' },
       'token-reuse': { type: 'boolean' },
       'revoke-previous': { type: 'boolean' },
+      'log-requests': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,6 +79,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     ...(values.jwt !== undefined ? { jwt: values.jwt } : {}),
     tokenReuse: values['token-reuse'] ?? false,
     revokePreviousToken: values['revoke-previous'] ?? false,
+    logRequests: values['log-requests'] ?? false,
     help: values.help ?? false,
   };
 }
