@@ -14,6 +14,7 @@ export default {
     '/dist/',
     '\\.redis\\.spec\\.ts$',
     '\\.adversarial\\.spec\\.ts$',
+    '\\.doorkeeper\\.spec\\.ts$',
   ],
   moduleNameMapper: {
     '^@app/honeybee-auth$': '<rootDir>/libs/honeybee-auth/src/index.ts',

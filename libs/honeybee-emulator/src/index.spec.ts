@@ -9,6 +9,7 @@ describe('public API', () => {
       'DEFAULT_MAX_BODY_BYTES',
       'DEFAULT_PATIENTS',
       'DEFAULT_TOKEN_LIFETIME_SECONDS',
+      'DOORKEEPER_VERSIONS',
       'FAULT_ENDPOINTS',
       'HoneybeeEmulator',
       'HoneybeeEmulatorError',

@@ -17,6 +17,7 @@
 # Environment (all optional):
 #   PORT                              port to listen on (default 0: a free one)
 #   DOORKEEPER_CLIENTS                the clients file (default: clients.json next to this file)
+#   DOORKEEPER_PATIENTS               the patients file (default: patients.json next to this file)
 #   DOORKEEPER_DATABASE               SQLite file to use and keep (default: a temporary file,
 #                                     deleted on exit); an existing one is reused as it is, so a
 #                                     restarted server still knows its tokens
@@ -39,6 +40,7 @@ require "securerandom"
 require "tmpdir"
 
 CLIENTS_FILE = ENV.fetch("DOORKEEPER_CLIENTS", File.join(__dir__, "clients.json"))
+PATIENTS_FILE = ENV.fetch("DOORKEEPER_PATIENTS", File.join(__dir__, "patients.json"))
 WORK_DIR = Dir.mktmpdir("honeybee-doorkeeper-")
 DATABASE = ENV["DOORKEEPER_DATABASE"] || File.join(WORK_DIR, "doorkeeper.sqlite3")
 ENV["DATABASE_URL"] = "sqlite3:#{DATABASE}"
@@ -55,6 +57,9 @@ require "puma/server"
 # Honeybee's scopes, the token lifetime Honeybee answers (12 hours), its realm.
 SERVER_SCOPES = %w[prescriptions:read orders:write].freeze
 CLIENTS = JSON.parse(File.read(CLIENTS_FILE)).fetch("clients").freeze
+PATIENTS = JSON.parse(File.read(PATIENTS_FILE)).fetch("patients")
+  .to_h { |p| [p.fetch("id"), p.fetch("medicationRequest")] }
+  .freeze
 # Clients whose registration lists grant types without client_credentials: unauthorized_client.
 NO_CLIENT_CREDENTIALS = CLIENTS
   .select { |c| c.key?("grantTypes") && !c["grantTypes"].include?("client_credentials") }
@@ -102,20 +107,35 @@ HoneybeeDoorkeeper.routes.draw do
   end
 end
 
-# Partners API resources: the scope checks are Doorkeeper's, the bodies a fixed example.
+# Partners API resources: the scope checks are Doorkeeper's; the bodies follow the emulator's
+# Partners API (the same patients, orders echoed with an id, a status and a creation time).
 class PatientsController < ActionController::API
   before_action -> { doorkeeper_authorize! "prescriptions:read" }
 
   def rx
-    render json: { medication_request: { id: "mr_#{params[:id]}_1", patient_id: params[:id] } }
+    record = PATIENTS[params[:id]]
+    if record
+      render json: { medication_request: record.merge("patient_id" => params[:id]) }
+    else
+      render json: { error: "not_found", message: "Patient #{params[:id]} not found" }, status: :not_found
+    end
   end
 end
 
 class OrdersController < ActionController::API
   before_action -> { doorkeeper_authorize! "orders:write" }
+  @@sequence = 0
 
   def create
-    render json: { id: "ord_1", status: "received" }, status: :created
+    @@sequence += 1
+    id = "ord_#{@@sequence}"
+    order = request.request_parameters.except("order").merge(
+      "id" => id,
+      "status" => "received",
+      "created_at" => Time.now.utc.iso8601(3),
+    )
+    response.headers["Location"] = "/v1/orders/#{id}"
+    render json: order, status: :created
   end
 end
 
