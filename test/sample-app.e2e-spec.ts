@@ -122,7 +122,12 @@ describe('Sample app (e2e, embedded emulator)', () => {
     });
 
     it('answers 403 to a token without prescriptions:read', async () => {
-      emu.addClient({ clientId: 'outsider', clientSecret: 'outsider-secret', scopes: ['other'] });
+      emu.addClient({
+        clientId: 'outsider',
+        clientSecret: 'outsider-secret',
+        scopes: ['other'],
+        defaultScopes: ['other'],
+      });
       const answer = await get('/patients/p_1/prescriptions', await tokenFor(emu, 'outsider'));
       expect(answer.status).toBe(403);
       expect(answer.headers.get('www-authenticate')).toContain('scope="prescriptions:read"');
@@ -475,7 +480,12 @@ describe('Sample app (e2e, embedded emulator)', () => {
 
     it('GET /webhooks/honeybee/recent needs a token with prescriptions:read', async () => {
       expect((await get('/webhooks/honeybee/recent')).status).toBe(401);
-      emu.addClient({ clientId: 'orders-only', clientSecret: 's', scopes: ['orders:write'] });
+      emu.addClient({
+        clientId: 'orders-only',
+        clientSecret: 's',
+        scopes: ['orders:write'],
+        defaultScopes: ['orders:write'],
+      });
       const ordersOnly = await tokenFor(emu, 'orders-only');
       expect((await get('/webhooks/honeybee/recent', ordersOnly)).status).toBe(403);
       expect((await get('/webhooks/honeybee/recent', writer)).status).toBe(200);

@@ -20,6 +20,8 @@ export interface EmulatorServerDeps {
   readonly faults: FaultInjector;
   readonly recorder: RequestRecorder;
   readonly maxBodyBytes: number;
+  /** How the profile's Rails and web server frame answers. */
+  readonly framing: RailsFraming;
 }
 
 /**
@@ -90,7 +92,7 @@ export class EmulatorServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { clock, faults, recorder, maxBodyBytes } = this.#deps;
+    const { clock, faults, recorder, maxBodyBytes, framing } = this.#deps;
     const context = this.#context;
     if (this.#closing || !context) {
       res.destroy();
@@ -98,7 +100,6 @@ export class EmulatorServer {
     }
     const receivedAt = clock.now();
     const startedAt = performance.now();
-    const { framing } = context.settings.profile;
     const requestId = requestIdFor(req.headers['x-request-id']);
     const method = (req.method ?? 'GET').toUpperCase();
     const url = parseRequestUrl(req.url);
