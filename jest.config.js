@@ -6,19 +6,20 @@
  */
 export default {
   testEnvironment: 'node',
+  // The workspace packages resolve to their TypeScript sources, as with tsc and tsx here.
+  testEnvironmentOptions: { customExportConditions: ['honeybee-source', 'node', 'node-addons'] },
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   testPathIgnorePatterns: [
     '/node_modules/',
     '/dist/',
+    '<rootDir>/test/consumer/',
     '\\.redis\\.spec\\.ts$',
     '\\.adversarial\\.spec\\.ts$',
     '\\.doorkeeper\\.spec\\.ts$',
   ],
   moduleNameMapper: {
-    '^@app/honeybee-auth$': '<rootDir>/libs/honeybee-auth/src/index.ts',
-    '^@app/honeybee-emulator$': '<rootDir>/libs/honeybee-emulator/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -22,8 +22,8 @@ import {
   RequireScopes,
   ScopesGuard,
   VerificationCache,
-} from '@app/honeybee-auth';
-import type { HoneybeePrincipal, TokenVerifier } from '@app/honeybee-auth';
+} from 'nestjs-honeybee-auth';
+import type { HoneybeePrincipal, TokenVerifier } from 'nestjs-honeybee-auth';
 import { intFromEnv, machineLine } from './lib/env.js';
 import { fmt, table } from './lib/stats.js';
 
@@ -163,7 +163,12 @@ async function flood(
       HoneybeeAuthModule.forRoot({
         clientId: 'partner-app',
         clientSecret: 'bench-secret-bench-secret-bench-secret',
-        inbound: { verifier, cache: { maxEntries, negativeTtlSeconds: 300 } },
+        inbound: {
+          verifier,
+          cache: { maxEntries, negativeTtlSeconds: 300 },
+          // Every call of a batch verifies (the cap would answer the rest 503, uncached).
+          maxConcurrentVerifications: BATCH,
+        },
       }),
     ],
     providers: [ScopesGuard],

@@ -10,8 +10,8 @@ import {
   HoneybeeHttpService,
   HoneybeeTokenError,
   requestIdOf,
-} from '@app/honeybee-auth';
-import { HoneybeeEmulator, maskSecret } from '@app/honeybee-emulator';
+} from 'nestjs-honeybee-auth';
+import { HoneybeeEmulator, maskSecret } from 'honeybee-emulator';
 import { FakeClock } from './fixtures/fake-clock.js';
 import {
   OwnHttpClient,

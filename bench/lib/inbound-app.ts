@@ -25,8 +25,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Request, Response } from 'express';
 import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { HoneybeeAuthModule, RequireScopes, ScopesGuard } from '@app/honeybee-auth';
-import type { HoneybeeAuthModuleOptions } from '@app/honeybee-auth';
+import { HoneybeeAuthModule, RequireScopes, ScopesGuard } from 'nestjs-honeybee-auth';
+import type { HoneybeeAuthModuleOptions } from 'nestjs-honeybee-auth';
 
 /** The server variants of scenario 1. */
 export type InboundVariant =

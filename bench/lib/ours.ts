@@ -1,5 +1,5 @@
-import { HoneybeeTokenService, systemClock } from '@app/honeybee-auth';
-import type { HoneybeeAuthModuleOptions } from '@app/honeybee-auth';
+import { HoneybeeTokenService, systemClock } from 'nestjs-honeybee-auth';
+import type { HoneybeeAuthModuleOptions } from 'nestjs-honeybee-auth';
 import { resolveOptions } from '../../libs/honeybee-auth/src/options/resolve-options.js';
 
 /** A `HoneybeeTokenService` outside Nest, as its specs build it, pointed at a loopback server. */

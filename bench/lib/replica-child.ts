@@ -5,7 +5,7 @@
  * it used, in order.
  */
 import { performance } from 'node:perf_hooks';
-import { RedisTokenStore } from '@app/honeybee-auth';
+import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
 import { quietNestLogs, sleep } from './env.js';
 import { makeTokenService } from './ours.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { HoneybeeEmulator } from '@app/honeybee-emulator';
+import { HoneybeeEmulator } from 'honeybee-emulator';
 import { FakeClock } from '../fixtures/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { FUZZ_SEED, fuzzBanner, fuzzParameters, fuzzRuns } from './support/fuzz.js';

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { HoneybeeTokenService, RedisTokenStore } from '@app/honeybee-auth';
+import { HoneybeeTokenService } from 'nestjs-honeybee-auth';
+import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
 import { resolveOptions } from '../../libs/honeybee-auth/src/options/resolve-options.js';
 import { systemClock } from '../../libs/honeybee-auth/src/common/clock.js';
 import { RecordingTokenServer } from '../fixtures/recording-token-server.js';

@@ -17,8 +17,8 @@ import {
   HoneybeeAuthModule,
   HoneybeeHttpService,
   HoneybeeTokenService,
-  RedisTokenStore,
-} from '@app/honeybee-auth';
+} from 'nestjs-honeybee-auth';
+import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
 
 const env = process.env;
 const store = env.REDIS_URL

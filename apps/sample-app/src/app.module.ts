@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { HoneybeeAuthModule, ScopesGuard } from '@app/honeybee-auth';
+import { HoneybeeAuthModule, ScopesGuard } from 'nestjs-honeybee-auth';
 import type { SampleAppSettings } from './config/sample-app.settings.js';
 import { HealthController } from './health/health.controller.js';
 import { EmbeddedHoneybee } from './honeybee/embedded-honeybee.js';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DEFAULT_API_BASE_URL, DEFAULT_TOKEN_URL } from '@app/honeybee-auth';
+import { DEFAULT_API_BASE_URL, DEFAULT_TOKEN_URL } from 'nestjs-honeybee-auth';
 import { AppModule } from './app.module.js';
 import { banner } from './banner.js';
 import { SettingsError, loadSettings } from './config/sample-app.settings.js';

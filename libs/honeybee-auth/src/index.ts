@@ -23,8 +23,6 @@ export { HoneybeeTokenService } from './outbound/token.service.js';
 export type { HoneybeeTokenStatus } from './outbound/token.service.js';
 export type { TokenStore } from './outbound/token-store.interface.js';
 export { MemoryTokenStore } from './outbound/memory-token.store.js';
-export { RedisTokenStore } from './outbound/redis-token.store.js';
-export type { RedisTokenStoreOptions } from './outbound/redis-token.store.js';
 export { HoneybeeHttpService } from './outbound/honeybee-http.service.js';
 export { HoneybeeAuthorization } from './outbound/honeybee-authorization.service.js';
 export type { HoneybeeRequestOptions } from './outbound/honeybee-request-options.js';

@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * `npm run emulator`: runs a Honeybee emulator alone until SIGINT or SIGTERM.
+ * The `honeybee-emulator` command (`npx honeybee-emulator`; `npm run emulator` in this repo): runs a Honeybee emulator alone until SIGINT or SIGTERM.
  * See `runCli` for the flags, or run with `--help`.
  */
 import { runCli } from './cli/cli.runner.js';

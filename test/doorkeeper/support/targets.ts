@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { HoneybeeEmulator } from '@app/honeybee-emulator';
+import { HoneybeeEmulator } from 'honeybee-emulator';
 import type {
   ClientRegistration,
   Clock,
   DoorkeeperVersion,
   PatientSeed,
-} from '@app/honeybee-emulator';
+} from 'honeybee-emulator';
 import {
   DOORKEEPER_CLIENTS_FILE,
   DOORKEEPER_PATIENTS_FILE,

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { HoneybeeEmulator } from '@app/honeybee-emulator';
-import type { Clock } from '@app/honeybee-emulator';
+import { HoneybeeEmulator } from 'honeybee-emulator';
+import type { Clock } from 'honeybee-emulator';
 
 /** DI token of the emulator's clock (tests replace it with the module's fake clock). */
 export const EMULATOR_CLOCK = Symbol('sample-app:emulator-clock');

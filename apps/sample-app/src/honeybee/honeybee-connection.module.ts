@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule, Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { systemClock } from '@app/honeybee-emulator';
-import type { Clock } from '@app/honeybee-emulator';
+import { systemClock } from 'honeybee-emulator';
+import type { Clock } from 'honeybee-emulator';
 import type { SampleAppSettings } from '../config/sample-app.settings.js';
 import { EMULATOR_CLOCK, EmbeddedHoneybee } from './embedded-honeybee.js';
 import { SharedTokenStore } from './shared-token-store.js';

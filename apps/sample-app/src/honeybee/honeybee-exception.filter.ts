@@ -2,7 +2,7 @@ import { Catch, Inject, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AxiosError } from 'axios';
-import { HoneybeeTokenError } from '@app/honeybee-auth';
+import { HoneybeeTokenError } from 'nestjs-honeybee-auth';
 import { HoneybeeUpstreamException, toUpstreamException } from './honeybee-upstream.exception.js';
 
 /**

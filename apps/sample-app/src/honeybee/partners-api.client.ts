@@ -2,7 +2,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import type { Observable } from 'rxjs';
-import { HoneybeeHttpService } from '@app/honeybee-auth';
+import { HoneybeeHttpService } from 'nestjs-honeybee-auth';
 import { HoneybeeUpstreamException, toUpstreamException } from './honeybee-upstream.exception.js';
 
 /** A prescription as Honeybee returns it (only the fields the app relies on are typed). */

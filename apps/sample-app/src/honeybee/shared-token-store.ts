@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { RedisTokenStore } from '@app/honeybee-auth';
-import type { TokenStore } from '@app/honeybee-auth';
+import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
+import type { TokenStore } from 'nestjs-honeybee-auth';
 
 /**
  * The token store shared by replicas, when `REDIS_URL` is set (`store` is undefined

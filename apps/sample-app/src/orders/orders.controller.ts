@@ -1,5 +1,5 @@
 import { Body, Controller, Inject, Logger, Post } from '@nestjs/common';
-import { CurrentPrincipal, RequireScopes } from '@app/honeybee-auth';
+import { CurrentPrincipal, RequireScopes } from 'nestjs-honeybee-auth';
 import { PartnersApiClient } from '../honeybee/partners-api.client.js';
 import type { Order, OrderRequest } from '../honeybee/partners-api.client.js';
 import { CreateOrderPipe } from './create-order.pipe.js';

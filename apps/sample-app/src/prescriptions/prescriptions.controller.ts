@@ -1,5 +1,5 @@
 import { BadRequestException, Controller, Get, Inject, Logger, Param } from '@nestjs/common';
-import { CurrentPrincipal, RequireScopes } from '@app/honeybee-auth';
+import { CurrentPrincipal, RequireScopes } from 'nestjs-honeybee-auth';
 import { ID_HINT, ID_PATTERN } from '../http/validation.js';
 import { PartnersApiClient } from '../honeybee/partners-api.client.js';
 import type { MedicationRequest } from '../honeybee/partners-api.client.js';

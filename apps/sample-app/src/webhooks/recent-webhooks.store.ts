@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { HONEYBEE_CLOCK } from '@app/honeybee-auth';
-import type { Clock } from '@app/honeybee-auth';
+import { HONEYBEE_CLOCK } from 'nestjs-honeybee-auth';
+import type { Clock } from 'nestjs-honeybee-auth';
 import type { SampleAppSettings } from '../config/sample-app.settings.js';
 import type { HoneybeeWebhookEvent } from './webhook-event.pipe.js';
 

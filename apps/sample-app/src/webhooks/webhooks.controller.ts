@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Logger, Post, UseGuards } from '@nestjs/common';
-import { HoneybeeWebhookGuard, Public, RequireScopes } from '@app/honeybee-auth';
+import { HoneybeeWebhookGuard, Public, RequireScopes } from 'nestjs-honeybee-auth';
 import { RecentWebhooks } from './recent-webhooks.store.js';
 import type { ReceivedWebhook } from './recent-webhooks.store.js';
 import { WebhookEventPipe } from './webhook-event.pipe.js';

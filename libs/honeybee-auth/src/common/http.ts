@@ -1,4 +1,5 @@
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import { printable } from './upstream-text.js';
 
 /**
  * Headers and form of a form-encoded request to the authorization server, authenticated with the
@@ -64,10 +65,15 @@ export async function readBoundedBody(res: Response, max: number): Promise<strin
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A short reason for a failed `fetch` (`ECONNREFUSED`, `UND_ERR_SOCKET`, …). */
+/**
+ * A short reason for a failed `fetch` (`ECONNREFUSED`, `UND_ERR_SOCKET`, …), on one line: a
+ * parser's message may quote what the server sent.
+ */
 export function networkReason(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? 'unknown network error';
+  const reason =
+    cause?.code ?? cause?.message ?? (err as Error)?.message ?? 'unknown network error';
+  return printable(String(reason), 200);
 }
 
 /** `Retry-After` as seconds (delta-seconds or an HTTP date), or undefined. */

@@ -94,6 +94,11 @@ describe('IntrospectionVerifier', () => {
     });
   });
 
+  it('reads an empty scope string as no scope', async () => {
+    server.respond(() => ({ body: { active: true, scope: '', client_id: 'partner' } }));
+    expect(await make().verify(TOKEN)).toMatchObject({ clientId: 'partner', scopes: [] });
+  });
+
   it('answers null for active:false, an active token already expired, or a non-access token', async () => {
     const v = make();
     server.respond(() => ({ body: { active: false } }));
@@ -125,7 +130,15 @@ describe('IntrospectionVerifier', () => {
     ['active missing', { body: { scope: 'a' } }],
     ['active as a string', { body: { active: 'true' } }],
     ['scope as an array', { body: { active: true, scope: ['a'] } }],
-    ['exp as a string', { body: { active: true, exp: '123' } }],
+    ['exp as a string', { body: { active: true, scope: 'a', exp: '123' } }],
+    ['{}', { body: {} }],
+    ['{"status":"ok"}', { body: { status: 'ok' } }],
+    ['active true alone (no scope)', { body: { active: true } }],
+    ['active as 1', { body: { active: 1, scope: 'a' } }],
+    ['a scope with a tab', { body: { active: true, scope: 'rx:read\tadmin' } }],
+    ['a scope with a quote', { body: { active: true, scope: 'rx:"read"' } }],
+    ['client_id as a number', { body: { active: true, scope: 'a', client_id: 7 } }],
+    ['token_type as an object', { body: { active: true, scope: 'a', token_type: {} } }],
   ])('is unavailable on %s', async (_what, answer) => {
     server.respond(() => answer);
     await expect(make().verify(TOKEN)).rejects.toBeInstanceOf(HoneybeeVerifierUnavailableError);

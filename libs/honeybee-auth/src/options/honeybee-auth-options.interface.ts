@@ -93,6 +93,14 @@ export interface HoneybeeJwtVerifierOptions {
    * @default 5000
    */
   jwksTimeoutMs?: number;
+  /**
+   * Require the RFC 9068 access-token header `typ: at+jwt` (also `application/at+jwt`, in any
+   * case), so that an ID token or a logout token of the same issuer and audience is never
+   * taken for an access token. Set `false` only for an issuer that does not set `typ` on its
+   * access tokens; then any `typ` (or none) is accepted.
+   * @default true
+   */
+  requireAtJwtType?: boolean;
 }
 
 /** The verdict cache of the inbound guard. */
@@ -117,6 +125,16 @@ export interface HoneybeeVerificationCacheOptions {
 
 /** Options for checking tokens that reach this application (`ScopesGuard`). */
 export interface HoneybeeInboundOptions {
+  /**
+   * The OAuth clients whose tokens this service accepts: a valid token issued to any other
+   * client (another partner's, or a leaked one) is answered 401 `invalid_token`, like an
+   * invalid one. Checked for every verifier: token-info's `application.uid`, introspection's
+   * `client_id`, a JWT's `client_id` (else `azp`), a custom verifier's `clientId`; a token whose
+   * client is unknown is refused. **Set it**: without it, `token-info` and `jwt` accept a token
+   * of any client of the authorization server (a warning says so at start-up).
+   * @default every client
+   */
+  allowedClientIds?: string[];
   /**
    * How a Bearer token is checked: `token-info` (Doorkeeper's `GET /oauth/token/info`, the
    * default, since Honeybee tokens are opaque), `introspection` (RFC 7662, authenticated with
@@ -146,6 +164,14 @@ export interface HoneybeeInboundOptions {
   verifyTimeoutMs?: number;
   /** Verdict cache settings. */
   cache?: HoneybeeVerificationCacheOptions;
+  /**
+   * Most verifications in flight at once (cache misses with distinct tokens). Beyond it a
+   * request whose token is not cached is answered 503 with `Retry-After` at once, so a flood of
+   * distinct junk tokens costs at most this many calls to the authorization server and bounded
+   * memory; cached tokens and requests that join a verification in flight are not affected.
+   * @default 64
+   */
+  maxConcurrentVerifications?: number;
   /**
    * The `realm` of `WWW-Authenticate` challenges.
    * @default 'honeybee'
@@ -261,7 +287,11 @@ export interface HoneybeeAuthModuleOptions {
    * @default none: each process holds its own tokens
    */
   tokenStore?: HoneybeeTokenStoreOptions;
-  /** Secret of `X-Honeybee-Secret` on webhooks, for `HoneybeeWebhookGuard`. */
+  /**
+   * Secret of `X-Honeybee-Secret` on webhooks, for `HoneybeeWebhookGuard`: at least 16
+   * printable ASCII characters, without leading or trailing whitespace (a header value never
+   * has any, so such a secret could never match; read from a file, trim its newline).
+   */
   webhookSecret?: string;
   /** Options for checking inbound Bearer tokens (`ScopesGuard`). */
   inbound?: HoneybeeInboundOptions;

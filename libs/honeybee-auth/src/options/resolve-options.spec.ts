@@ -124,8 +124,59 @@ describe('resolveOptions', () => {
     ['inbound.realm', { inbound: { realm: 'a"b' } }],
     ['inbound.cache.maxEntries', { inbound: { cache: { maxEntries: 0 } } }],
     ['webhookSecret', { webhookSecret: '' }],
+    ['webhookSecret', { webhookSecret: 'whsec-0123456789abcdef\n' }],
+    ['webhookSecret', { webhookSecret: ' whsec-0123456789abcdef' }],
+    ['webhookSecret', { webhookSecret: 'whsec-0123456789abcdef\t' }],
+    ['webhookSecret', { webhookSecret: 'x' }],
+    ['webhookSecret', { webhookSecret: 'fifteen-chars-x' }],
+    ['webhookSecret', { webhookSecret: 'whsec-0123456789-é' }],
+    ['webhookSecret', { webhookSecret: 'whsec-0123\n456789abcdef' }],
+    ['inbound.allowedClientIds', { inbound: { allowedClientIds: [] } }],
+    ['inbound.allowedClientIds', { inbound: { allowedClientIds: 'partner' } }],
+    ['inbound.allowedClientIds[1]', { inbound: { allowedClientIds: ['a', ''] } }],
+    ['inbound.allowedClientIds[0]', { inbound: { allowedClientIds: ['partner\n'] } }],
+    ['inbound.allowedClientIds[0]', { inbound: { allowedClientIds: [7] } }],
+    ['inbound.maxConcurrentVerifications', { inbound: { maxConcurrentVerifications: 0 } }],
+    ['inbound.maxConcurrentVerifications', { inbound: { maxConcurrentVerifications: 2.5 } }],
+    [
+      'inbound.jwt.requireAtJwtType',
+      {
+        inbound: {
+          jwt: { jwksUri: 'https://i.test/jwks', issuer: 'i', audience: 'a', requireAtJwtType: 0 },
+        },
+      },
+    ],
   ])('refuses a bad %s', (field, over) => {
     expect(fieldOf({ ...base, ...over })).toBe(field);
+  });
+
+  it('never quotes a refused webhookSecret', () => {
+    const padded = 'whsec-do-not-print-0123456789\n';
+    expect(() => resolveOptions({ ...base, webhookSecret: padded })).toThrow(
+      expect.objectContaining({
+        field: 'webhookSecret',
+        message: expect.not.stringContaining(padded.trim()),
+      }),
+    );
+  });
+
+  it('keeps a 16-character webhookSecret, allowedClientIds as a set, the concurrency bound and typ', () => {
+    const o = resolveOptions({
+      ...base,
+      webhookSecret: 'sixteen-chars-xx',
+      inbound: {
+        allowedClientIds: ['b', 'a', 'b'],
+        maxConcurrentVerifications: 8,
+        jwt: { jwksUri: 'https://i.test/jwks', issuer: 'i', audience: 'a' },
+      },
+    });
+    expect(o.webhookSecret?.reveal()).toBe('sixteen-chars-xx');
+    expect(o.inbound.allowedClientIds).toEqual(new Set(['a', 'b']));
+    expect(o.inbound.maxConcurrentVerifications).toBe(8);
+    expect(o.inbound.jwt?.requireAtJwtType).toBe(true);
+    const defaults = resolveOptions(base).inbound;
+    expect(defaults.allowedClientIds).toBeUndefined();
+    expect(defaults.maxConcurrentVerifications).toBe(64);
   });
 
   it('refuses a non-object', () => {

@@ -19,16 +19,20 @@ export interface ResolvedJwtVerifierOptions {
   clockToleranceSeconds: number;
   jwksCooldownMs: number;
   jwksTimeoutMs: number;
+  requireAtJwtType: boolean;
 }
 
 /** The inbound options after validation, with defaults applied. */
 export interface ResolvedInboundOptions {
   verifier: 'token-info' | 'introspection' | 'jwt' | Type<TokenVerifier>;
+  /** `undefined`: every client. */
+  allowedClientIds?: ReadonlySet<string>;
   tokenInfoUrl: string;
   introspectionUrl: string;
   jwt?: ResolvedJwtVerifierOptions;
   verifyTimeoutMs: number;
   cache: { maxEntries: number; maxAgeMs: number; negativeTtlMs: number };
+  maxConcurrentVerifications: number;
   realm: string;
   retryAfterSeconds: number;
   allowTokenInQuery: boolean;

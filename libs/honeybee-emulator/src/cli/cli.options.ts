@@ -22,6 +22,8 @@ export interface CliOptions {
   readonly tokenReuse: boolean;
   /** `--revoke-previous`. */
   readonly revokePreviousToken: boolean;
+  /** `--log-requests`: one line per request received. */
+  readonly logRequests: boolean;
   /** `--help`. */
   readonly help: boolean;
 }
@@ -37,8 +39,8 @@ export const DEFAULT_CLI_CLIENT: Readonly<ClientRegistration> = Object.freeze({
   defaultScopes: Object.freeze(['prescriptions:read', 'orders:write']),
 });
 
-/** Usage text of `npm run emulator`. */
-export const CLI_USAGE = `Usage: npm run emulator -- [options]
+/** Usage text of the `honeybee-emulator` command. */
+export const CLI_USAGE = `Usage: honeybee-emulator [options]
 
   --clients <file.json>  clients to register: {"clients":[{clientId, clientSecret, scopes,
                          tokenLifetimeSeconds, defaultScopes}]} or a bare array
@@ -49,6 +51,7 @@ export const CLI_USAGE = `Usage: npm run emulator -- [options]
   --jwt <RS256|ES256>    issue JWT access tokens instead of opaque ones
   --token-reuse          reuse a client's still-valid token (Doorkeeper reuse_access_token)
   --revoke-previous      a new token revokes the client's previous one
+  --log-requests         print one line per request received (client ids, never secrets)
   --help                 show this help`;
 
 /**
@@ -69,6 +72,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       jwt: { type: 'string' },
       'token-reuse': { type: 'boolean' },
       'revoke-previous': { type: 'boolean' },
+      'log-requests': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -93,6 +97,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     ...(values.jwt !== undefined ? { jwt: values.jwt } : {}),
     tokenReuse: values['token-reuse'] ?? false,
     revokePreviousToken: values['revoke-previous'] ?? false,
+    logRequests: values['log-requests'] ?? false,
     help: values.help ?? false,
   };
 }

@@ -20,6 +20,7 @@ describe('parseCliArgs', () => {
       doorkeeper: 'current',
       tokenReuse: false,
       revokePreviousToken: false,
+      logRequests: false,
       help: false,
     });
   });
@@ -38,6 +39,7 @@ describe('parseCliArgs', () => {
         '--revoke-previous',
         '--doorkeeper',
         '5.5',
+        '--log-requests',
       ]),
     ).toEqual({
       clientsFile: 'c.json',
@@ -47,6 +49,7 @@ describe('parseCliArgs', () => {
       jwt: 'ES256',
       tokenReuse: true,
       revokePreviousToken: true,
+      logRequests: true,
       help: false,
     });
   });
@@ -144,6 +147,34 @@ describe('runCli (in process)', () => {
     expect(output()).toContain('Received SIGTERM, stopping…\nHoneybee emulator stopped.\n');
     expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
     await expect(fetch(emulator!.metadataUrl)).rejects.toThrow();
+  });
+
+  it('--log-requests prints one line per request, with client ids and never a secret', async () => {
+    const { output, signals, io } = fakeIo();
+    const { emulator, stopped } = await runCli(['--clients', FIXTURE, '--log-requests'], io);
+    try {
+      await postForm(emulator!.tokenUrl, {
+        grant_type: 'client_credentials',
+        client_id: 'fixture-reader',
+        client_secret: 'fixture-reader-secret',
+      });
+      emulator!.injectFault('api', { status: 503 }, { times: 1 });
+      await fetch(`${emulator!.apiBaseUrl}/patients/p_1/rx`, {
+        headers: { Authorization: 'Basic Zml4dHVyZS1hcHA6Zml4dHVyZS1hcHAtc2VjcmV0' },
+      });
+      await postForm(emulator!.tokenUrl, { grant_type: 'client_credentials', client_id: 'a\nb' });
+      await emulator!.waitForRequests(undefined, 3);
+      expect(output()).toContain(
+        '\n#1 token POST /oauth/token client=fixture-reader\n' +
+          '#2 api GET /v1/patients/p_1/rx client=fixture-app fault=status\n' +
+          '#3 token POST /oauth/token client=a?b\n',
+      );
+      expect(output()).not.toMatch(/fixture-reader-secret|fixture-app-secret|Zml4/);
+    } finally {
+      signals.emit('SIGTERM');
+      await stopped;
+    }
+    expect(output()).toMatch(/#3 .*\nReceived SIGTERM, stopping…\nHoneybee emulator stopped.\n$/);
   });
 
   it('registers the documented demo client when no file is given, and prints help', async () => {
