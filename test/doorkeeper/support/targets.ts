@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { HoneybeeEmulator } from 'honeybee-emulator';
-import type {
-  ClientRegistration,
-  Clock,
-  DoorkeeperVersion,
-  PatientSeed,
-} from 'honeybee-emulator';
+import type { ClientRegistration, Clock, DoorkeeperVersion, PatientSeed } from 'honeybee-emulator';
 import {
   DOORKEEPER_CLIENTS_FILE,
   DOORKEEPER_PATIENTS_FILE,
