@@ -157,6 +157,15 @@ export function parseParams(
   return { ok: true, params: Object.assign(params, bodyParams), bodyParams };
 }
 
+/** {@link parseParams} of a request: its `Content-Type`, body and query string. */
+export function requestParams(req: {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly url: URL;
+}): ParamsResult {
+  return parseParams(headerValue(req.headers, 'content-type'), req.body, req.url.searchParams);
+}
+
 /** Decoded HTTP Basic credentials. */
 export interface BasicCredentials {
   /** The user part (a `client_id`). */

@@ -1,10 +1,9 @@
 import { epochSeconds } from '../clock.js';
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
 import {
-  headerValue,
   jsonResponse,
   middlewareResponse,
-  parseParams,
+  requestParams,
   presentedBearerToken,
 } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
@@ -44,11 +43,7 @@ export function handleIntrospectionRequest(
   req: EmulatorRequest,
 ): EmulatorResponse {
   const { profile } = ctx.settings;
-  const parsed = parseParams(
-    headerValue(req.headers, 'content-type'),
-    req.body,
-    req.url.searchParams,
-  );
+  const parsed = requestParams(req);
   if (!parsed.ok) return middlewareResponse(400);
   const { params } = parsed;
   const ownOnly = ctx.settings.introspectionOwnApplicationOnly;

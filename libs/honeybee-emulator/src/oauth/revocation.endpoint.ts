@@ -1,5 +1,5 @@
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
-import { headerValue, jsonResponse, middlewareResponse, parseParams } from '../http/http-utils.js';
+import { jsonResponse, middlewareResponse, requestParams } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
 import { authenticateClient, multipleClientAuthRefusal } from './client-auth.js';
 import { oauthErrorResponse } from './oauth-errors.js';
@@ -19,11 +19,7 @@ export function handleRevocationRequest(
   req: EmulatorRequest,
 ): EmulatorResponse {
   const { profile } = ctx.settings;
-  const parsed = parseParams(
-    headerValue(req.headers, 'content-type'),
-    req.body,
-    req.url.searchParams,
-  );
+  const parsed = requestParams(req);
   if (!parsed.ok) return middlewareResponse(400);
   const { params } = parsed;
   const auth = authenticateClient(ctx.clients, profile, req.headers, parsed);

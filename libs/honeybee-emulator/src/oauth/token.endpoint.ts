@@ -1,11 +1,5 @@
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
-import {
-  headerValue,
-  jsonResponse,
-  middlewareResponse,
-  parseParams,
-  unrendered,
-} from '../http/http-utils.js';
+import { jsonResponse, middlewareResponse, requestParams, unrendered } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
 import type { GrantType } from '../clients/client.registry.js';
 import { authenticateClient, multipleClientAuthRefusal } from './client-auth.js';
@@ -23,11 +17,7 @@ export async function handleTokenRequest(
   req: EmulatorRequest,
 ): Promise<EmulatorResponse> {
   const { profile } = ctx.settings;
-  const parsed = parseParams(
-    headerValue(req.headers, 'content-type'),
-    req.body,
-    req.url.searchParams,
-  );
+  const parsed = requestParams(req);
   if (!parsed.ok) return middlewareResponse(400);
   const { params } = parsed;
 
