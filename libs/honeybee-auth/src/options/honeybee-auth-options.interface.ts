@@ -5,6 +5,17 @@ import type { TokenStore } from '../outbound/token-store.interface.js';
 /** How the client authenticates to the token endpoint. Exactly one is used per request. */
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
 
+/**
+ * How `client_secret_basic` puts the client id and secret into the `Authorization: Basic`
+ * header.
+ * - `'doorkeeper'`: as they are (`base64(id:secret)`). Doorkeeper, Honeybee's authorization
+ *   server, never percent-decodes Basic credentials, so this is what works against it.
+ * - `'rfc6749'`: each part form-urlencoded first (RFC 6749 §2.3.1, Appendix B), for servers
+ *   that decode them. Against Doorkeeper, a secret with `+`, `/`, `=`, `%`, a space or any other
+ *   character the encoding changes then fails with `invalid_client`.
+ */
+export type BasicCredentialsEncoding = 'doorkeeper' | 'rfc6749';
+
 /** Retry policy for transient token-endpoint failures (network, timeout, 5xx, 429). */
 export interface HoneybeeRetryOptions {
   /**
@@ -215,10 +226,21 @@ export interface HoneybeeAuthModuleOptions {
    */
   scopes?: string[];
   /**
-   * How the client authenticates to the token endpoint.
+   * How the client authenticates to the token endpoint (and, for the `introspection` verifier,
+   * to the introspection endpoint).
    * @default 'client_secret_post'
    */
   clientAuthMethod?: ClientAuthMethod;
+  /**
+   * With `client_secret_basic`: how the credentials are encoded in the Basic header. The
+   * default sends them as they are, which is what Doorkeeper reads (it does not percent-decode
+   * them); `'rfc6749'` form-urlencodes them first, as RFC 6749 §2.3.1 says. Doorkeeper's own
+   * generated secrets are URL-safe and travel unchanged either way; a hand-set secret with
+   * `+`, `/` or `=` works only with `'doorkeeper'`. A `clientId` containing `:` cannot travel
+   * in Basic unencoded and is refused at start-up with `'doorkeeper'`.
+   * @default 'doorkeeper'
+   */
+  basicCredentialsEncoding?: BasicCredentialsEncoding;
   /**
    * Allow `http://` for `127.0.0.1`, `::1` and `localhost` (test servers, the emulator).
    * Any other `http://` URL is refused at start-up either way.
