@@ -14,6 +14,7 @@ export async function tokenThroughAFault(): Promise<string> {
       HoneybeeAuthModule.forRoot({
         clientId: 'app',
         clientSecret: 'app-secret',
+        scopes: ['rx:read'],
         tokenUrl: emu.tokenUrl,
         apiBaseUrl: emu.apiBaseUrl,
         allowInsecureLoopback: true, // the emulator speaks http:// on 127.0.0.1
