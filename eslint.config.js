@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**'] },
+  // test/consumer is a user's app with its own linter (oxlint), checked by `npm run test:consumer`.
+  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', 'test/consumer/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

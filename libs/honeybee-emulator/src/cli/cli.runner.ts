@@ -1,5 +1,6 @@
 import { HoneybeeEmulator } from '../honeybee-emulator.js';
 import { maskSecret } from '../http/request.recorder.js';
+import type { RecordedRequest } from '../http/request.recorder.js';
 import { CLI_USAGE, DEFAULT_CLI_CLIENT, loadClientsFile, parseCliArgs } from './cli.options.js';
 
 /** Where the CLI writes and which signals it listens to (the process, or a fake in tests). */
@@ -35,6 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRun
   const clients = fromFile ? await loadClientsFile(options.clientsFile!) : [DEFAULT_CLI_CLIENT];
   const emulator = await HoneybeeEmulator.start({
     clients,
+    doorkeeper: options.doorkeeper,
     host: options.host,
     port: options.port,
     tokenReuse: options.tokenReuse,
@@ -51,6 +53,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRun
     `  metadata:        ${emulator.metadataUrl}`,
     `  Partners API:    ${emulator.apiBaseUrl}`,
     `  access tokens:   ${options.jwt ? `JWT (${options.jwt})` : 'opaque'}`,
+    `  answers like:    Doorkeeper ${options.doorkeeper === 'current' ? 'current (6.0)' : options.doorkeeper}`,
     'Registered clients:',
     ...emulator.listClients().map((client) => {
       // The built-in demo client's secret is public (README); secrets from a file are masked.
@@ -61,6 +64,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRun
     'Press Ctrl+C to stop.',
   ];
   io.stdout.write(`${lines.join('\n')}\n`);
+  if (options.logRequests) void logRequests(emulator, io.stdout);
 
   const stopped = new Promise<void>((resolve, reject) => {
     const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
@@ -77,4 +81,34 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRun
     io.signals.once('SIGTERM', handlers.SIGTERM);
   });
   return { emulator, stopped };
+}
+
+/**
+ * Prints every request the emulator records, one line each, until it stops, e.g.
+ * `#1 token POST /oauth/token client=app` or `#2 api GET /v1/patients/p_1/rx fault=status`.
+ * Only what is never secret is printed: no query, header or body value but the client id.
+ */
+async function logRequests(emulator: HoneybeeEmulator, stdout: CliIo['stdout']): Promise<void> {
+  let printed = 0;
+  try {
+    for (;;) {
+      const requests = await emulator.waitForRequests(undefined, printed + 1);
+      for (const request of requests.slice(printed)) stdout.write(`${describeRequest(request)}\n`);
+      printed = requests.length;
+    }
+  } catch {
+    // stop() rejects the pending wait: the log ends with the emulator.
+  }
+}
+
+function describeRequest(request: RecordedRequest): string {
+  const body = request.body as { client_id?: unknown } | undefined;
+  const clientId =
+    request.basicClientId ?? (typeof body?.client_id === 'string' ? body.client_id : undefined);
+  return [
+    `#${request.seq} ${request.endpoint} ${request.method} ${request.path}`,
+    // A client id is the caller's input: one line per request, whatever it contains.
+    ...(clientId !== undefined ? [`client=${clientId.replace(/[^\x21-\x7e]/g, '?')}`] : []),
+    ...(request.fault !== undefined ? [`fault=${request.fault}`] : []),
+  ].join(' ');
 }

@@ -17,8 +17,10 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs([])).toEqual({
       port: 0,
       host: '127.0.0.1',
+      doorkeeper: 'current',
       tokenReuse: false,
       revokePreviousToken: false,
+      logRequests: false,
       help: false,
     });
   });
@@ -35,14 +37,19 @@ describe('parseCliArgs', () => {
         'ES256',
         '--token-reuse',
         '--revoke-previous',
+        '--doorkeeper',
+        '5.5',
+        '--log-requests',
       ]),
     ).toEqual({
       clientsFile: 'c.json',
       port: 8080,
       host: '0.0.0.0',
+      doorkeeper: '5.5',
       jwt: 'ES256',
       tokenReuse: true,
       revokePreviousToken: true,
+      logRequests: true,
       help: false,
     });
   });
@@ -52,6 +59,7 @@ describe('parseCliArgs', () => {
     [['--port', '70000'], /--port/],
     [['--port', '-1'], /--port/],
     [['--jwt', 'HS256'], /--jwt/],
+    [['--doorkeeper', '5.6'], /--doorkeeper must be 5\.5 or current, got "5\.6"/],
     [['--bogus'], /bogus/],
   ])('rejects %p', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(message);
@@ -123,6 +131,15 @@ describe('runCli (in process)', () => {
         client_secret: 'fixture-reader-secret',
       });
       expect(res.json).toMatchObject({ scope: 'prescriptions:read', expires_in: 43_200 });
+      expect(output()).toContain('answers like:    Doorkeeper current (6.0)');
+      // The current Doorkeeper refuses a request without scope when no default scope applies.
+      const scopeless = await postForm(emulator!.tokenUrl, {
+        grant_type: 'client_credentials',
+        client_id: 'fixture-app',
+        client_secret: 'fixture-app-secret',
+      });
+      expect(scopeless.status).toBe(400);
+      expect(scopeless.json).toMatchObject({ error: 'invalid_scope' });
     } finally {
       signals.emit('SIGTERM');
       await stopped;
@@ -130,6 +147,34 @@ describe('runCli (in process)', () => {
     expect(output()).toContain('Received SIGTERM, stopping…\nHoneybee emulator stopped.\n');
     expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
     await expect(fetch(emulator!.metadataUrl)).rejects.toThrow();
+  });
+
+  it('--log-requests prints one line per request, with client ids and never a secret', async () => {
+    const { output, signals, io } = fakeIo();
+    const { emulator, stopped } = await runCli(['--clients', FIXTURE, '--log-requests'], io);
+    try {
+      await postForm(emulator!.tokenUrl, {
+        grant_type: 'client_credentials',
+        client_id: 'fixture-reader',
+        client_secret: 'fixture-reader-secret',
+      });
+      emulator!.injectFault('api', { status: 503 }, { times: 1 });
+      await fetch(`${emulator!.apiBaseUrl}/patients/p_1/rx`, {
+        headers: { Authorization: 'Basic Zml4dHVyZS1hcHA6Zml4dHVyZS1hcHAtc2VjcmV0' },
+      });
+      await postForm(emulator!.tokenUrl, { grant_type: 'client_credentials', client_id: 'a\nb' });
+      await emulator!.waitForRequests(undefined, 3);
+      expect(output()).toContain(
+        '\n#1 token POST /oauth/token client=fixture-reader\n' +
+          '#2 api GET /v1/patients/p_1/rx client=fixture-app fault=status\n' +
+          '#3 token POST /oauth/token client=a?b\n',
+      );
+      expect(output()).not.toMatch(/fixture-reader-secret|fixture-app-secret|Zml4/);
+    } finally {
+      signals.emit('SIGTERM');
+      await stopped;
+    }
+    expect(output()).toMatch(/#3 .*\nReceived SIGTERM, stopping…\nHoneybee emulator stopped.\n$/);
   });
 
   it('registers the documented demo client when no file is given, and prints help', async () => {
@@ -156,7 +201,17 @@ describe('npm run emulator (child process)', () => {
       // One process (no tsx wrapper relaying signals to a child), as `npm run emulator` runs it.
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', join(LIB_ROOT, 'src/cli.ts'), '--clients', FIXTURE, '--port', '0'],
+        [
+          '--import',
+          'tsx',
+          join(LIB_ROOT, 'src/cli.ts'),
+          '--clients',
+          FIXTURE,
+          '--port',
+          '0',
+          '--doorkeeper',
+          '5.5',
+        ],
         { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
@@ -176,12 +231,15 @@ describe('npm run emulator (child process)', () => {
           child.on('exit', () => reject(new Error(`CLI exited early: ${stdout}${stderr}`)));
         });
         expect(stdout).toContain('- fixture-app');
+        expect(stdout).toContain('answers like:    Doorkeeper 5.5');
+        // Doorkeeper 5.5 gives a scopeless token to a request without scope.
         const res = await postForm(`${url}/oauth/token`, {
           grant_type: 'client_credentials',
           client_id: 'fixture-app',
           client_secret: 'fixture-app-secret',
         });
         expect(res.status).toBe(200);
+        expect(res.json).not.toHaveProperty('scope');
         child.kill(signal);
         expect(await exited).toBe(0);
         expect(stdout).toContain('Honeybee emulator stopped.');
