@@ -54,8 +54,7 @@ describe('RedisTokenStore while Redis is away', () => {
   it('5,000 concurrent callers while Redis is down: refused at once, nothing left behind', async () => {
     const { store, opened } = storeOn(await closedPort());
     await until(() => opened[0].status === 'reconnecting');
-    const leftovers = watch(opened);
-    const round = async () => {
+    await expectNothingLeftBehind(opened, async () => {
       const results = await Promise.allSettled(
         Array.from({ length: 5000 }, (_, i) =>
           [
@@ -69,17 +68,7 @@ describe('RedisTokenStore while Redis is away', () => {
       // Refused for being down, not after waiting out the operation timeout.
       const reasons = new Set(results.map((r) => String((r as PromiseRejectedResult).reason)));
       expect([...reasons]).toEqual(['Error: Redis is not connected (reconnecting)']);
-    };
-    await round(); // warm-up: code paths compiled, caches filled
-    const before = leftovers.measure();
-    await round();
-    await round();
-    const after = leftovers.measure();
-    expect(after.listeners).toBe(before.listeners);
-    // The connection's own timers come and go; one per caller would be thousands.
-    expect(after.timers - before.timers).toBeLessThan(5);
-    expect(after.heapBytes - before.heapBytes).toBeLessThan(2 * 1024 * 1024);
-    expect(leftovers.warnings()).toEqual([]);
+    });
   });
 
   it('5,000 concurrent callers while a connection attempt hangs: each waits its own bounded time, then nothing is left and nothing was sent', async () => {
@@ -87,8 +76,7 @@ describe('RedisTokenStore while Redis is away', () => {
     servers.push(blackhole.server);
     const { store, opened } = storeOn(blackhole.port);
     await until(() => opened[0].status === 'connect');
-    const leftovers = watch(opened);
-    const round = async () => {
+    await expectNothingLeftBehind(opened, async () => {
       const results = await Promise.allSettled(
         Array.from({ length: 5000 }, (_, i) =>
           i % 2 ? store.tryLock('k', `o${i}`, 60_000) : store.ping(),
@@ -98,21 +86,29 @@ describe('RedisTokenStore while Redis is away', () => {
       expect(String((results[0] as PromiseRejectedResult).reason)).toContain(
         'Redis did not become ready within 50 ms',
       );
-    };
-    await round();
-    const before = leftovers.measure();
-    await round();
-    await round();
-    const after = leftovers.measure();
-    expect(after.listeners).toBe(before.listeners);
-    // The connection's own timers come and go; one per caller would be thousands.
-    expect(after.timers - before.timers).toBeLessThan(5);
-    expect(after.heapBytes - before.heapBytes).toBeLessThan(2 * 1024 * 1024);
-    expect(leftovers.warnings()).toEqual([]);
+    });
     // Only the connection handshake reached the server: not one of the 15,000 commands.
     expect(blackhole.received()).not.toMatch(/\bSET\b|EVAL|PING/i);
   });
 });
+
+/**
+ * Runs `round` once to warm up, then twice more, and expects the second and third to leave no
+ * listener on `connections`, no timer, no heap growth and no process warning behind.
+ */
+async function expectNothingLeftBehind(connections: Redis[], round: () => Promise<void>) {
+  const leftovers = watch(connections);
+  await round(); // warm-up: code paths compiled, caches filled
+  const before = leftovers.measure();
+  await round();
+  await round();
+  const after = leftovers.measure();
+  expect(after.listeners).toBe(before.listeners);
+  // The connection's own timers come and go; one per caller would be thousands.
+  expect(after.timers - before.timers).toBeLessThan(5);
+  expect(after.heapBytes - before.heapBytes).toBeLessThan(2 * 1024 * 1024);
+  expect(leftovers.warnings()).toEqual([]);
+}
 
 /** Listener, timer and heap counts around a test, and the process warnings it raised. */
 function watch(connections: Redis[]) {

@@ -229,12 +229,14 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
     p.catch((err: Error) => {
       // The current token is still valid: keep serving it and try again later.
       const remaining = current.usableUntil - this.clock.now();
-      slot.backgroundRetryAt =
-        this.clock.now() + Math.min(this.options.retry.maxDelayMs, Math.max(1000, remaining / 4));
       if (err instanceof SharedRefreshDeferred) {
+        // Asking the store again costs little: soon, to share again as soon as it answers.
+        slot.backgroundRetryAt = this.clock.now() + Math.min(1000, Math.max(50, remaining / 8));
         this.logger.debug(`${err.message}; the current token stays in use`);
         return;
       }
+      slot.backgroundRetryAt =
+        this.clock.now() + Math.min(this.options.retry.maxDelayMs, Math.max(1000, remaining / 4));
       this.logger.warn(
         `Background token refresh failed; the current token ${maskToken(current.accessToken)} stays in use until it expires: ${err.message}`,
       );
