@@ -8,7 +8,8 @@
  * It also prints {type:'lock'} whenever it takes the refresh lock, so that a test can fault
  * the replica that is fetching for all.
  * Environment: TOKEN_URL, API_BASE_URL, CLIENT_ID, CLIENT_SECRET, REDIS_URL (absent: no
- * store), KEY_PREFIX, LOCK_TTL_MS, TOKEN_TIMEOUT_MS, CALLS (0: until `stop`), EVERY_MS.
+ * store), KEY_PREFIX, LOCK_TTL_MS, TOKEN_TIMEOUT_MS, CALLS (0: until `stop`), EVERY_MS, LOG (set:
+ * the library's log lines on stdout).
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -60,7 +61,7 @@ class ReplicaModule {}
 
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(ReplicaModule, {
-    logger: ['error'],
+    logger: env.LOG ? ['log', 'warn', 'error'] : ['error'],
   });
   const http = app.get(HoneybeeHttpService);
   const tokens = app.get(HoneybeeTokenService);

@@ -113,7 +113,7 @@ export class RedisTokenStore implements TokenStore {
       client ??
       templateClient(url, {
         connectTimeout: 2000,
-        retryStrategy: (times) => Math.min(times * 200, 2000),
+        retryStrategy: (times) => Math.min(times * 100, 2000),
         ...redisOptions,
         lazyConnect: true,
       });

@@ -248,6 +248,18 @@ describe('HoneybeeTokenService with a shared token store', () => {
     });
   });
 
+  it('a replica without a token looks at a failing store again for a moment: back within it, the token is adopted, not fetched', async () => {
+    const flaky = new FlakyStore(store);
+    const shared = await replica(flaky).getAccessToken();
+    flaky.down = true;
+    const late = replica(flaky);
+    const asking = late.getAccessToken();
+    await new Promise((r) => setTimeout(r, 250));
+    flaky.down = false;
+    expect(await asking).toBe(shared);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('refuses at start-up a store that lacks a method, naming it', () => {
     const legacy = { get() {}, set() {}, deleteIfEquals() {}, tryLock() {}, extendLock() {} };
     expect(() =>

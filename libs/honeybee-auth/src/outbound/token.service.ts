@@ -16,6 +16,14 @@ import { unboundedAbortController } from '../common/deadline.js';
 
 /** Longest `checkStore()` waits for the store, in milliseconds. */
 const STORE_CHECK_TIMEOUT_MS = 1000;
+/**
+ * How long a replica without a usable token keeps looking at a failing store before it fetches
+ * on its own, in milliseconds: a Redis restart or failover is often over by then, and a token
+ * fetched alone would revoke the fleet's where Honeybee revokes previous tokens.
+ */
+const STORE_GRACE_MS = 1000;
+/** Pause between two looks at a failing store, in milliseconds. */
+const STORE_RETRY_MS = 100;
 
 /** A shared refresh put off while the current token is still usable (never reaches callers). */
 class SharedRefreshDeferred extends Error {
@@ -266,16 +274,18 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
    * those without the lock wait for the winner's token. A lock that cannot be kept through a
    * back-off sends its holder back to adopting or waiting. When the store fails or the wait
    * runs out, a replica that still has a usable token defers the refresh (fetching on its own
-   * would only compete with the replica holding the lock); one without fetches locally, so
-   * Redis trouble never breaks calls.
+   * would only compete with the replica holding the lock); one without looks at the store again
+   * for up to {@link STORE_GRACE_MS}, then fetches locally, so Redis trouble never breaks calls.
    */
   private async fetchShared(slot: Slot): Promise<CachedToken> {
     const { store, lockTtlMs, waitTimeoutMs } = this.options.tokenStore!;
     const key = this.storeKey(slot);
     // Waiting is real time (the store's TTLs and pub/sub are), not the injected clock.
-    const deadline = performance.now() + waitTimeoutMs;
-    try {
-      for (;;) {
+    const started = performance.now();
+    const deadline = started + waitTimeoutMs;
+    const graceEnd = started + Math.min(waitTimeoutMs, STORE_GRACE_MS);
+    for (;;) {
+      try {
         const adopted = await this.readShared(slot, key);
         if (adopted) return adopted;
         const lock = new RefreshLock(store, key, lockTtlMs);
@@ -283,20 +293,25 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
           const token = await this.fetchUnderLock(slot, key, lock);
           if (token) return token;
         }
-        const left = deadline - performance.now();
-        if (left <= 0) {
-          return await this.withoutSharing(
-            slot,
-            `waited ${waitTimeoutMs} ms for another replica's token`,
-          );
+      } catch (err) {
+        if (err instanceof HoneybeeTokenError) throw err;
+        this.storeFailed(err);
+        if (this.usable(slot) || performance.now() >= graceEnd) {
+          return await this.withoutSharing(slot, 'the shared token store is unavailable');
         }
-        await store.waitForUpdate(key, Math.min(left, lockTtlMs), this.shutdown.signal);
+        await store.waitForUpdate(key, STORE_RETRY_MS, this.shutdown.signal);
         if (this.shutdown.signal.aborted) return await this.requestWithRetries(slot.key);
+        continue;
       }
-    } catch (err) {
-      if (err instanceof HoneybeeTokenError || err instanceof SharedRefreshDeferred) throw err;
-      this.storeFailed(err);
-      return this.withoutSharing(slot, 'the shared token store is unavailable');
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        return await this.withoutSharing(
+          slot,
+          `waited ${waitTimeoutMs} ms for another replica's token`,
+        );
+      }
+      await store.waitForUpdate(key, Math.min(left, lockTtlMs), this.shutdown.signal);
+      if (this.shutdown.signal.aborted) return await this.requestWithRetries(slot.key);
     }
   }
 
@@ -331,8 +346,7 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
    * `refreshInBackground`); without one, fetch locally.
    */
   private async withoutSharing(slot: Slot, reason: string): Promise<CachedToken> {
-    const current = slot.current;
-    if (current && this.clock.now() < current.usableUntil) {
+    if (this.usable(slot)) {
       throw new SharedRefreshDeferred(`Token refresh deferred: ${reason}`);
     }
     this.logger.warn(`Fetching a token locally: ${reason}`);
@@ -392,6 +406,11 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
       this.storeFailed(err);
       return token;
     }
+  }
+
+  /** Whether the slot holds a token that may still be handed out. */
+  private usable(slot: Slot): boolean {
+    return !!slot.current && this.clock.now() < slot.current.usableUntil;
   }
 
   private storeKey(slot: Slot): string {

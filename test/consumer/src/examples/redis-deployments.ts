@@ -5,8 +5,14 @@ import { Cluster, Redis } from 'ioredis';
 import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
 
 /** One server, TLS with your CA (`rediss://`), the password in the URL. */
-export function standaloneOverTls(url: string, caFile: string): RedisTokenStore {
-  return new RedisTokenStore({ url, redisOptions: { tls: { ca: readFileSync(caFile) } } });
+export function standaloneOverTls(
+  url: string,
+  caFile: string,
+): RedisTokenStore {
+  return new RedisTokenStore({
+    url,
+    redisOptions: { tls: { ca: readFileSync(caFile) } },
+  });
 }
 
 /** Mutual TLS: the server also asks for a client certificate. */
