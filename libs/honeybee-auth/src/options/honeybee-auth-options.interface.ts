@@ -1,9 +1,7 @@
 import type { Type } from '@nestjs/common';
+import type { ClientAuthMethod } from '../common/client-credentials.js';
 import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
 import type { TokenStore } from '../outbound/token-store.interface.js';
-
-/** How the client authenticates to the token endpoint. Exactly one is used per request. */
-export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
 
 /** Retry policy for transient token-endpoint failures (network, timeout, 5xx, 429). */
 export interface HoneybeeRetryOptions {
