@@ -108,11 +108,13 @@ export class HoneybeeAuthorization {
     const headers = AxiosHeaders.from(config.headers);
     config.headers = headers;
     // A finished request's config (error.config, response.config) may be sent again, as retry
-    // helpers do: take off what this module put on it, then decide afresh.
+    // helpers do: take off what this module put on it, then decide afresh. A wrapper whose
+    // exchange has not run is another authorization's on this same request (two installed on
+    // one instance): it stays, and so does its token.
     if (MASKED_BEARER.test(String(headers.get('authorization') ?? ''))) {
       headers.delete('authorization');
     }
-    while (authorizingAdapters.has(config.adapter as object)) {
+    while (finishedAdapters.has(config.adapter as object)) {
       config.adapter = authorizingAdapters.get(config.adapter as object);
     }
     const ownRedirectHook = withoutRedirectGuard(config.beforeRedirect);
@@ -150,6 +152,7 @@ export class HoneybeeAuthorization {
       // Interceptors that ran after ours may have pointed the request elsewhere.
       if (requestOriginOf(config) !== grant.origin) {
         if (headers.get('authorization') === bearer(grant.token)) headers.delete('authorization');
+        finishedAdapters.add(adapter);
         return getAdapter(inner ?? DEFAULT_ADAPTERS, config)(config);
       }
 
@@ -200,6 +203,7 @@ export class HoneybeeAuthorization {
       } finally {
         maskAuthorization(headers, used);
         for (const outcome of outcomes) scrubTransport(outcome, used);
+        finishedAdapters.add(adapter);
       }
     };
     authorizingAdapters.set(adapter, inner);
@@ -209,6 +213,8 @@ export class HoneybeeAuthorization {
 
 /** Adapters installed by {@link HoneybeeAuthorization} → the request's own adapter they wrap. */
 const authorizingAdapters = new WeakMap<object, AxiosRequestConfig['adapter']>();
+/** Those whose exchange is over (or was sent elsewhere): a config that holds one is re-sent. */
+const finishedAdapters = new WeakSet<object>();
 
 function bearer(token: string): string {
   return `Bearer ${token}`;
