@@ -3,30 +3,24 @@ import { deferred, principal, verificationBed as setup } from '../testing/verifi
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 
 describe('VerificationCache', () => {
-  it('verifies once, then answers from the cache until maxAgeSeconds', async () => {
-    const { cache, verifier, clock } = setup({ maxAgeSeconds: 60 });
-    verifier.answer = async () => principal({ expiresAt: clock.now() + 3_600_000 });
-    const first = await cache.verify('tok');
-    expect(first).toMatchObject({ clientId: 'client', scopes: ['a', 'b'] });
-    clock.advance(59_999);
-    await cache.verify('tok');
-    expect(verifier.calls).toHaveLength(1);
-    clock.advance(1);
-    await cache.verify('tok');
-    expect(verifier.calls).toHaveLength(2);
-  });
-
-  it('keeps a valid verdict no longer than the token lives', async () => {
-    const { cache, verifier, clock } = setup({ maxAgeSeconds: 600 });
-    verifier.answer = async () => principal({ expiresAt: clock.now() + 10_000 });
-    await cache.verify('tok');
-    clock.advance(9_999);
-    await cache.verify('tok');
-    expect(verifier.calls).toHaveLength(1);
-    clock.advance(1);
-    await cache.verify('tok');
-    expect(verifier.calls).toHaveLength(2);
-  });
+  it.each([
+    ['until maxAgeSeconds', 60, 3_600_000, 60_000],
+    ['no longer than the token lives', 600, 10_000, 10_000],
+  ])(
+    'verifies once, then answers from the cache %s',
+    async (_until, maxAgeSeconds, tokenLifetimeMs, cachedForMs) => {
+      const { cache, verifier, clock } = setup({ maxAgeSeconds });
+      verifier.answer = async () => principal({ expiresAt: clock.now() + tokenLifetimeMs });
+      const first = await cache.verify('tok');
+      expect(first).toMatchObject({ clientId: 'client', scopes: ['a', 'b'] });
+      clock.advance(cachedForMs - 1);
+      await cache.verify('tok');
+      expect(verifier.calls).toHaveLength(1);
+      clock.advance(1);
+      await cache.verify('tok');
+      expect(verifier.calls).toHaveLength(2);
+    },
+  );
 
   it('does not cache a principal that is already expired', async () => {
     const { cache, verifier, clock } = setup();
