@@ -182,7 +182,7 @@ describe('axios-transport internals', () => {
         adapter: 'fetch',
         headers: { Authorization: AUTHORIZATION },
         env: {
-          fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+          fetch: (input: string | URL | Request, init?: RequestInit) => {
             given.push(input);
             return fetch(input, init);
           },
@@ -195,7 +195,7 @@ describe('axios-transport internals', () => {
     });
 
     it('builds one adapter per fetch function (a stable wrapper keeps the cache bounded)', () => {
-      const own = (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init);
+      const own = (input: string | URL | Request, init?: RequestInit) => fetch(input, init);
       expect(getAdapter('fetch', { env: { fetch: own } })).toBe(
         getAdapter('fetch', { env: { fetch: own } }),
       );
