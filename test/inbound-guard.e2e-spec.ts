@@ -580,7 +580,7 @@ describe.each(PLATFORMS)('inbound guards on %s', (platform: PlatformName) => {
       expect(res.headers['www-authenticate']).toBe(`Bearer realm="${REALM}"`);
       const bad = await send('/plain', { headers: bearer(track('nope-nope-nope-nope')) });
       expect(bad.status).toBe(401);
-      const token = await tokenFor(undefined);
+      const token = await tokenFor(['rx:read']);
       expect((await send('/plain', { headers: bearer(token) })).json).toEqual({
         clientId: 'partner',
       });

@@ -134,6 +134,7 @@ describe('Sample app (e2e, embedded emulator)', () => {
         clientId: 'outsider',
         clientSecret: 'outsider-secret',
         scopes: ['prescriptions:read'],
+        defaultScopes: ['prescriptions:read'],
       });
       const answer = await get('/patients/p_1/prescriptions', await tokenFor(emu, 'outsider'));
       expect(answer.status).toBe(401);

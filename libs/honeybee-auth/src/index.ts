@@ -1,5 +1,5 @@
 export { HoneybeeAuthModule } from './honeybee-auth.module.js';
-export type { ClientAuthMethod } from './common/client-credentials.js';
+export type { BasicCredentialsEncoding, ClientAuthMethod } from './common/client-credentials.js';
 export type {
   HoneybeeAuthModuleOptions,
   HoneybeeInboundOptions,

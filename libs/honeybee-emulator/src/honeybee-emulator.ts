@@ -206,7 +206,13 @@ export class HoneybeeEmulator implements EmulatorUrls {
     const recorder = new RequestRecorder();
     const host = options.host ?? '127.0.0.1';
     const server = await EmulatorServer.listen(
-      { clock, faults, recorder, maxBodyBytes: settings.maxBodyBytes },
+      {
+        clock,
+        faults,
+        recorder,
+        maxBodyBytes: settings.maxBodyBytes,
+        framing: settings.profile.framing,
+      },
       host,
       options.port ?? 0,
     );

@@ -4,7 +4,8 @@ import { printable } from './upstream-text.js';
 /**
  * Headers and form of a form-encoded request to the authorization server, authenticated with the
  * module's client credentials by exactly one method (Doorkeeper ≥ 5.9.5 refuses a request that
- * uses two): HTTP Basic for `client_secret_basic`, body fields for `client_secret_post`.
+ * uses two): HTTP Basic for `client_secret_basic` (encoded per `basicCredentialsEncoding`), body
+ * fields for `client_secret_post`.
  */
 export function clientAuthenticatedForm(
   options: ClientCredentials,
@@ -16,15 +17,22 @@ export function clientAuthenticatedForm(
     accept: 'application/json',
   };
   if (options.clientAuthMethod === 'client_secret_basic') {
-    // RFC 6749 §2.3.1: each part is form-urlencoded before base64.
-    const user = encodeURIComponent(options.clientId);
-    const pass = encodeURIComponent(options.clientSecret.reveal());
+    // Doorkeeper reads Basic credentials as they are; RFC 6749 §2.3.1 form-urlencodes each part.
+    const encode =
+      options.basicCredentialsEncoding === 'rfc6749' ? formUrlEncode : (part: string) => part;
+    const user = encode(options.clientId);
+    const pass = encode(options.clientSecret.reveal());
     headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
   } else {
     form.set('client_id', options.clientId);
     form.set('client_secret', options.clientSecret.reveal());
   }
   return { headers, body: form.toString() };
+}
+
+/** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B: space is `+`). */
+function formUrlEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
 /**

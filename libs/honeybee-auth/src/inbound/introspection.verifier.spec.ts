@@ -1,7 +1,7 @@
 import { FakeClock } from '../testing/fake-clock.js';
 import { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
-import type { ClientAuthMethod } from '../common/client-credentials.js';
+import type { BasicCredentialsEncoding, ClientAuthMethod } from '../common/client-credentials.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { IntrospectionVerifier } from './introspection.verifier.js';
 
@@ -18,12 +18,16 @@ describe('IntrospectionVerifier', () => {
   });
   afterEach(() => server.stop());
 
-  const make = (clientAuthMethod: ClientAuthMethod = 'client_secret_post') =>
+  const make = (
+    clientAuthMethod: ClientAuthMethod = 'client_secret_post',
+    basicCredentialsEncoding?: BasicCredentialsEncoding,
+  ) =>
     new IntrospectionVerifier(
       resolveOptions({
         clientId: 'my-app',
         clientSecret: SECRET,
         clientAuthMethod,
+        basicCredentialsEncoding,
         tokenUrl: server.tokenUrl,
         allowInsecureLoopback: true,
         inbound: { verifier: 'introspection', verifyTimeoutMs: 200 },
@@ -48,17 +52,22 @@ describe('IntrospectionVerifier', () => {
     expect(req.headers.authorization).toBeUndefined();
   });
 
-  it('with client_secret_basic, uses HTTP Basic only (RFC 6749 §2.3.1 encoding)', async () => {
+  it('with client_secret_basic, uses HTTP Basic only, credentials as they are', async () => {
     server.respond(() => ({ body: { active: false } }));
     await make('client_secret_basic').verify(TOKEN);
     const [req] = server.requests;
-    const basic = Buffer.from(
-      `${encodeURIComponent('my-app')}:${encodeURIComponent(SECRET)}`,
-    ).toString('base64');
+    const basic = Buffer.from(`my-app:${SECRET}`).toString('base64');
     expect(req.headers.authorization).toBe(`Basic ${basic}`);
     expect(req.form.has('client_id')).toBe(false);
     expect(req.form.has('client_secret')).toBe(false);
     expect(req.form.get('token')).toBe(TOKEN);
+  });
+
+  it('form-urlencodes the Basic parts with basicCredentialsEncoding rfc6749', async () => {
+    server.respond(() => ({ body: { active: false } }));
+    await make('client_secret_basic', 'rfc6749').verify(TOKEN);
+    const basic = Buffer.from('my-app:client-secret-with%3Acolon%26amp').toString('base64');
+    expect(server.requests[0].headers.authorization).toBe(`Basic ${basic}`);
   });
 
   it('reads an active token: scope string, client_id, sub, exp', async () => {

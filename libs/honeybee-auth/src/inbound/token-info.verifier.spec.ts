@@ -79,6 +79,20 @@ describe('TokenInfoVerifier', () => {
   it('answers null (invalid) on 401 and on a token with no lifetime left', async () => {
     server.respond(() => ({ status: 401, body: '' }));
     expect(await verifier.verify(TOKEN)).toBeNull();
+    // Doorkeeper's own 401: a JSON body, one description for revoked, expired and unknown.
+    server.respond(() => ({
+      status: 401,
+      headers: {
+        'www-authenticate':
+          'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"',
+      },
+      body: {
+        error: 'invalid_token',
+        error_description: 'The access token is invalid',
+        state: 'unauthorized',
+      },
+    }));
+    expect(await verifier.verify(TOKEN)).toBeNull();
     server.respond(() => ({ body: doorkeeper({ expires_in: 0 }) }));
     expect(await verifier.verify(TOKEN)).toBeNull();
   });

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { ClientAuthMethod } from '../common/client-credentials.js';
+import type { BasicCredentialsEncoding, ClientAuthMethod } from '../common/client-credentials.js';
 import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
 import type { TokenStore } from '../outbound/token-store.interface.js';
 
@@ -213,10 +213,21 @@ export interface HoneybeeAuthModuleOptions {
    */
   scopes?: string[];
   /**
-   * How the client authenticates to the token endpoint.
+   * How the client authenticates to the token endpoint (and, for the `introspection` verifier,
+   * to the introspection endpoint).
    * @default 'client_secret_post'
    */
   clientAuthMethod?: ClientAuthMethod;
+  /**
+   * With `client_secret_basic`: how the credentials are encoded in the Basic header. The
+   * default sends them as they are, which is what Doorkeeper reads (it does not percent-decode
+   * them); `'rfc6749'` form-urlencodes them first, as RFC 6749 §2.3.1 says. Doorkeeper's own
+   * generated secrets are URL-safe and travel unchanged either way; a hand-set secret with
+   * `+`, `/` or `=` works only with `'doorkeeper'`. A `clientId` containing `:` cannot travel
+   * in Basic unencoded and is refused at start-up with `'doorkeeper'`.
+   * @default 'doorkeeper'
+   */
+  basicCredentialsEncoding?: BasicCredentialsEncoding;
   /**
    * Allow `http://` for `127.0.0.1`, `::1` and `localhost` (test servers, the emulator).
    * Any other `http://` URL is refused at start-up either way.

@@ -25,6 +25,7 @@ describe('resolveOptions', () => {
       apiBaseUrl: DEFAULT_API_BASE_URL,
       scopes: [],
       clientAuthMethod: 'client_secret_post',
+      basicCredentialsEncoding: 'doorkeeper',
       allowInsecureLoopback: false,
       allowedOrigins: ['https://partners.honeybeehealth.com'],
       refreshMarginMs: 300_000,
@@ -42,6 +43,18 @@ describe('resolveOptions', () => {
       cache: { maxEntries: 10_000, maxAgeMs: 60_000, negativeTtlMs: 5_000 },
     });
     expect(o.clientSecret.reveal()).toBe(SECRET);
+  });
+
+  it('accepts a ":" in clientId when it travels in the body or form-urlencoded', () => {
+    expect(resolveOptions({ ...base, clientId: 'app:one' }).clientId).toBe('app:one');
+    expect(
+      resolveOptions({
+        ...base,
+        clientId: 'app:one',
+        clientAuthMethod: 'client_secret_basic',
+        basicCredentialsEncoding: 'rfc6749',
+      }).basicCredentialsEncoding,
+    ).toBe('rfc6749');
   });
 
   it('normalises scopes and strips a trailing slash from apiBaseUrl', () => {
@@ -71,6 +84,8 @@ describe('resolveOptions', () => {
     ['scopes[1]', { scopes: ['a', 'b c'] }],
     ['scopes[0]', { scopes: ['"quoted"'] }],
     ['clientAuthMethod', { clientAuthMethod: 'private_key_jwt' }],
+    ['basicCredentialsEncoding', { basicCredentialsEncoding: 'base64' }],
+    ['clientId', { clientAuthMethod: 'client_secret_basic', clientId: 'app:one' }],
     ['refreshMarginSeconds', { refreshMarginSeconds: -1 }],
     ['tokenRequestTimeoutMs', { tokenRequestTimeoutMs: 0 }],
     ['httpTimeoutMs', { httpTimeoutMs: -1 }],

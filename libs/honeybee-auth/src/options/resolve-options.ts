@@ -74,6 +74,21 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     );
   }
 
+  const basicCredentialsEncoding = raw.basicCredentialsEncoding ?? 'doorkeeper';
+  if (basicCredentialsEncoding !== 'doorkeeper' && basicCredentialsEncoding !== 'rfc6749') {
+    throw new HoneybeeConfigError('basicCredentialsEncoding', 'must be "doorkeeper" or "rfc6749"');
+  }
+  if (
+    clientAuthMethod === 'client_secret_basic' &&
+    basicCredentialsEncoding === 'doorkeeper' &&
+    clientId.includes(':')
+  ) {
+    throw new HoneybeeConfigError(
+      'clientId',
+      'contains ":", which HTTP Basic cannot carry unencoded; use clientAuthMethod "client_secret_post"',
+    );
+  }
+
   const allowedOrigins = (raw.allowedOrigins ?? [apiBaseUrl]).map((o, i) => {
     const field = `allowedOrigins[${i}]`;
     url(field, o);
@@ -100,6 +115,7 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     apiBaseUrl,
     scopes: scopes(raw.scopes, 'scopes'),
     clientAuthMethod,
+    basicCredentialsEncoding,
     allowInsecureLoopback,
     allowedOrigins: [...new Set(allowedOrigins)],
     refreshMarginMs: 1000 * number(raw.refreshMarginSeconds, 'refreshMarginSeconds', 300, 0),

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { Secret } from '../common/secret.js';
 import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
 import type { TokenStore } from '../outbound/token-store.interface.js';
-import type { ClientAuthMethod } from '../common/client-credentials.js';
+import type { BasicCredentialsEncoding, ClientAuthMethod } from '../common/client-credentials.js';
 
 /** DI token of the validated, normalised options ({@link ResolvedHoneybeeAuthOptions}). */
 export const HONEYBEE_AUTH_OPTIONS = Symbol('honeybee-auth:resolved-options');
@@ -48,6 +48,7 @@ export interface ResolvedHoneybeeAuthOptions {
   apiBaseUrl: string;
   scopes: string[];
   clientAuthMethod: ClientAuthMethod;
+  basicCredentialsEncoding: BasicCredentialsEncoding;
   allowInsecureLoopback: boolean;
   allowedOrigins: string[];
   refreshMarginMs: number;
