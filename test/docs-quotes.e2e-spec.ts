@@ -4,24 +4,14 @@
  * verbatim. The quoted files live in the consumer fixture (test/consumer), which
  * `npm run test:consumer` type-checks, tests and runs against the packed packages.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DOCUMENTATION, ROOT, readDoc as read } from './fixtures/documentation.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DOCS = [
-  'README.md',
-  'libs/honeybee-auth/README.md',
-  'libs/honeybee-emulator/README.md',
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-];
 const MARKER = /<!-- quote: (\S+) -->/g;
 const QUOTE = /<!-- quote: (\S+) -->\n```[a-z]*\n([\s\S]*?)^```$/gm;
 
-const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const quotes = DOCS.flatMap((doc) =>
+const quotes = DOCUMENTATION.flatMap((doc) =>
   [...read(doc).matchAll(QUOTE)].map((match) => [doc, match[1]!, match[2]!] as const),
 );
 
@@ -30,7 +20,7 @@ describe('quoted files in the documentation', () => {
     expect(quotes.length).toBeGreaterThan(0);
   });
 
-  it.each(DOCS)('%s: every quote marker is followed by a code block', (doc) => {
+  it.each(DOCUMENTATION)('%s: every quote marker is followed by a code block', (doc) => {
     const markers = [...read(doc).matchAll(MARKER)].length;
     expect(quotes.filter(([inDoc]) => inDoc === doc)).toHaveLength(markers);
   });

@@ -24,8 +24,8 @@ import { AttackerServer } from './support/attacker-server.js';
 import { leakScanner } from './support/leak-scanner.js';
 
 /**
- * Every way the token endpoint can fail (HONEYBEE.md, plus transport faults), driven through
- * the emulator's fault injection or a scripted loopback server. For each: the typed
+ * Every way the token endpoint can fail (docs/honeybee-server.md, plus transport faults),
+ * driven through the emulator's fault injection or a scripted loopback server. For each: the typed
  * `HoneybeeTokenError` (kind, status, OAuth error), the number of token requests (retries are
  * bounded: 3 attempts for transient failures, 1 for definitive ones), nothing left unhandled,
  * and no secret in what is thrown or logged. Time is a fake clock: back-off never sleeps.
