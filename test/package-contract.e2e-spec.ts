@@ -83,6 +83,7 @@ describe('nestjs-honeybee-auth', () => {
       'HoneybeeUnauthorizedException',
       'HoneybeeVerifierUnavailableError',
       'HoneybeeWebhookGuard',
+      'IS_PUBLIC_KEY',
       'MemoryTokenStore',
       'PUBLIC_KEY',
       'Public',

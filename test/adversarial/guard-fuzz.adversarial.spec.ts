@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { HoneybeeEmulator } from 'honeybee-emulator';
-import { FakeClock } from '../fixtures/fake-clock.js';
+import { FakeClock } from '../../libs/honeybee-auth/src/testing/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { FUZZ_SEED, fuzzBanner, fuzzParameters, fuzzRuns } from './support/fuzz.js';
 import { PLATFORMS, REALM, startGuardedApp } from './support/guarded-app.js';

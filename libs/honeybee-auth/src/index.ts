@@ -1,7 +1,6 @@
 export { HoneybeeAuthModule } from './honeybee-auth.module.js';
+export type { BasicCredentialsEncoding, ClientAuthMethod } from './common/client-credentials.js';
 export type {
-  BasicCredentialsEncoding,
-  ClientAuthMethod,
   HoneybeeAuthModuleOptions,
   HoneybeeInboundOptions,
   HoneybeeJwtVerifierOptions,
@@ -29,6 +28,7 @@ export type { HoneybeeRequestOptions } from './outbound/honeybee-request-options
 export { requestIdOf, retryAfterOf } from './outbound/api-error.js';
 export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';
 export {
+  IS_PUBLIC_KEY,
   PUBLIC_KEY,
   Public,
   REQUIRED_ANY_SCOPE_KEY,

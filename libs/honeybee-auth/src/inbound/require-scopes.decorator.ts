@@ -7,8 +7,13 @@ import { isScopeToken, normalizeScopes } from '../common/scopes.js';
 export const REQUIRED_SCOPES_KEY = 'honeybee-auth:scopes';
 /** Metadata key of {@link RequireAnyScope}: a `string[][]`, one group per decorator. */
 export const REQUIRED_ANY_SCOPE_KEY = 'honeybee-auth:any-scope';
-/** Metadata key of {@link Public}. */
-export const PUBLIC_KEY = 'honeybee-auth:public';
+/** Metadata key of {@link Public}: `true` on a public handler or controller. */
+export const IS_PUBLIC_KEY = 'honeybee-auth:public';
+/**
+ * Former name of {@link IS_PUBLIC_KEY} (same value).
+ * @deprecated Use {@link IS_PUBLIC_KEY}; `PUBLIC_KEY` read like a cryptographic key.
+ */
+export const PUBLIC_KEY = IS_PUBLIC_KEY;
 
 /**
  * Requires a token that carries **every** scope named (all-of).
@@ -67,7 +72,7 @@ export function RequireAnyScope(...scopes: string[]): ClassDecorator & MethodDec
  * serves it public; one that overrides it decides afresh.
  */
 export function Public(): ClassDecorator & MethodDecorator {
-  return SetMetadata(PUBLIC_KEY, true);
+  return SetMetadata(IS_PUBLIC_KEY, true);
 }
 
 /** What a route demands, read from its handler and its controller. */
@@ -109,7 +114,7 @@ export function readRouteAuthorization(
     reflector.get(REQUIRED_ANY_SCOPE_KEY, target as never) !== undefined;
   // Own metadata only: a class-level @Public() must not reach subclasses through the prototype
   // chain (Reflect.getMetadata would walk it). A handler is a function; it has no such chain.
-  const isPublic = (target: object) => Reflect.getOwnMetadata(PUBLIC_KEY, target) === true;
+  const isPublic = (target: object) => Reflect.getOwnMetadata(IS_PUBLIC_KEY, target) === true;
 
   const handlerNamesScopes = namesScopes(handler);
   const open =

@@ -1,3 +1,4 @@
+import { isFiniteNumber } from '../common/finite-number.js';
 import { Secret } from '../common/secret.js';
 import { isScopeToken, normalizeScopes } from '../common/scopes.js';
 import { insecureUrlReason, originOf } from '../common/url.js';
@@ -332,7 +333,7 @@ function scopes(value: unknown, field: string): string[] {
 
 function number(value: unknown, field: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+  if (!isFiniteNumber(value) || value < min) {
     throw new HoneybeeConfigError(field, `must be a finite number >= ${min}`);
   }
   return value;
