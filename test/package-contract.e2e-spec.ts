@@ -92,6 +92,7 @@ describe('nestjs-honeybee-auth', () => {
       'RequireScopes',
       'ScopesGuard',
       'VerificationCache',
+      'rememberHandshake',
       'requestIdOf',
       'retryAfterOf',
       'systemClock',

@@ -16,11 +16,20 @@ import {
 } from './bearer-challenge.exceptions.js';
 import type { HoneybeeAuthException } from './bearer-challenge.exceptions.js';
 import { extractBearerToken } from './bearer-token.extractor.js';
+import type { BearerTokenExtraction } from './bearer-token.extractor.js';
+import { ContextAuthorizer } from './contexts/context.authorizer.js';
 import { HONEYBEE_PRINCIPAL_PROPERTY } from './current-principal.decorator.js';
-import { readRouteAuthorization, unmetScopes } from './require-scopes.decorator.js';
+import {
+  readRouteAuthorization,
+  sufficientScopes,
+  unmetScopes,
+} from './require-scopes.decorator.js';
 import type { RouteAuthorization } from './require-scopes.decorator.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 import { VerificationCache } from './verification.cache.js';
+
+/** The answer for a public route: one settled promise, shared (nothing to allocate per call). */
+const GRANTED = Promise.resolve(true);
 
 /** At most one "verifier unavailable" warning per this many ms; the rest are counted. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
@@ -70,27 +79,48 @@ export class ScopesGuard implements CanActivate {
    * under several controllers with different requirements).
    */
   private readonly routes = new WeakMap<object, WeakMap<object, RouteAuthorization>>();
+  /** GraphQL, WebSocket and microservice calls: see `contexts/`. */
+  private readonly contexts: ContextAuthorizer;
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(HONEYBEE_AUTH_OPTIONS) private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
     @Inject(VerificationCache) private readonly cache: VerificationCache,
-  ) {}
+  ) {
+    this.contexts = new ContextAuthorizer(
+      (route, extraction, carrier, response) =>
+        this.authorize(route, extraction, carrier as Record<string, unknown>, response),
+      options.inbound,
+    );
+  }
 
   /** @inheritDoc */
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.routeOf(context);
-    if (route.public) return true;
-    if (context.getType() !== 'http') return false;
+    if (route.public) return GRANTED;
+    if (context.getType() !== 'http') return this.contexts.authorize(context, route);
 
     const http = context.switchToHttp();
     const request = http.getRequest<Record<string, unknown>>();
-    const response = http.getResponse<unknown>();
+    const extraction = extractBearerToken(request, this.options.inbound);
+    return this.authorize(route, extraction, request, http.getResponse<unknown>());
+  }
+
+  /**
+   * The decision, in every context: `extraction` is what the call's credentials are,
+   * `request` receives the principal and the verified marker, `response` (when there is one)
+   * the challenge headers. Throws the refusal.
+   */
+  private async authorize(
+    route: RouteAuthorization,
+    extraction: BearerTokenExtraction,
+    request: Record<string, unknown>,
+    response: unknown,
+  ): Promise<boolean> {
     const { inbound } = this.options;
     const realm = inbound.realm;
 
-    const extraction = extractBearerToken(request, inbound);
     if (extraction.kind === 'none') {
       this.reject(
         response,
@@ -201,15 +231,6 @@ export class ScopesGuard implements CanActivate {
         (more > 0 ? ` (${more} more since the last report)` : ''),
     );
   }
-}
-
-/**
- * The scopes to put in the `scope` attribute of an `insufficient_scope` challenge: a set that
- * would satisfy the route. RFC 6750 cannot express "one of", so every scope of each any-of
- * group is listed (the description says which are alternatives).
- */
-function sufficientScopes(route: RouteAuthorization): string[] {
-  return [...new Set([...route.allOf, ...route.anyOf.flat()])].sort();
 }
 
 function insufficientScopeDescription(route: RouteAuthorization): string {

@@ -31,6 +31,7 @@ export interface ResolvedInboundOptions {
   allowTokenInQuery: boolean;
   allowTokenInBody: boolean;
   maxTokenLength: number;
+  webSockets: { allowTokenInAuth: boolean; allowTokenInQuery: boolean };
 }
 
 /**
