@@ -33,7 +33,9 @@ const MAX_CLOSE_REASON = 123;
  * ```
  */
 export function rememberHandshake(client: object, request: object): void {
-  Object.defineProperty(client, HANDSHAKE, { value: request, configurable: true });
+  if (isObject(client) && isObject(request)) {
+    Object.defineProperty(client, HANDSHAKE, { value: request, configurable: true });
+  }
 }
 
 /**
