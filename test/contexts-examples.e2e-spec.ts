@@ -90,7 +90,7 @@ describe('docs/contexts.md: GraphQL', () => {
     const wsUrl = (await url()).replace(/^http/, 'ws');
     expect(
       await subscribe(wsUrl, 'subscription { renewed }', { authorization: `Bearer ${reader}` }),
-    ).toEqual({ events: [{ renewed: 'mr_1 renewed' }] });
+    ).toEqual({ events: [{ renewed: 'mr_1 renewed (seen by partner)' }] });
   });
 });
 

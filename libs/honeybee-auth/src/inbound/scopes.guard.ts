@@ -65,8 +65,10 @@ interface Verified {
  * | 403 | a required scope is missing | `… error="insufficient_scope", scope="…"` |
  * | 503 | the verifier cannot decide (down, slow, 5xx, garbage) | `Retry-After` |
  *
- * It fails closed: an error while verifying is a 503, never a 200 or a 500. HTTP only (Express
- * and Fastify); in another context (RPC, WebSocket) a non-public handler is refused.
+ * It fails closed: an error while verifying is a 503, never a 200 or a 500. On Express and
+ * Fastify, and with the same rules on GraphQL resolvers, WebSocket gateways and microservice
+ * handlers, each answering in its own way (`contexts/`, docs/contexts.md); a handler in a
+ * context of another kind is refused unless it is public.
  */
 @Injectable()
 export class ScopesGuard implements CanActivate {
