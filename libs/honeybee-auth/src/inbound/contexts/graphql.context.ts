@@ -35,6 +35,8 @@ export class HoneybeeGraphQLRefusalError extends IntrinsicException {
     readonly statusCode: number,
   ) {
     super(message);
+    // An answer, not a failure: no call stack for Apollo's `stacktrace` extension to show.
+    this.stack = `${this.name}: ${message}`;
   }
 }
 
