@@ -73,7 +73,9 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
   };
   const tokenInfoCalls = () => emu.requests('tokenInfo').length;
   /** POSTs to the current app; the answer never shows a token. */
-  const post = async (...args: Parameters<typeof postGraphQL> extends [unknown, ...infer R] ? R : never) => {
+  const post = async (
+    ...args: Parameters<typeof postGraphQL> extends [unknown, ...infer R] ? R : never
+  ) => {
     const answer = await postGraphQL(current!.url, ...args);
     for (const t of tokens) {
       expect(answer.text).not.toContain(t);
@@ -222,7 +224,9 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
         extensions: { code: 'SERVICE_UNAVAILABLE', statusCode: 503, retryAfterSeconds: 7 },
       });
       expect(res.headers.get('retry-after')).toBe('7');
-      expect((await post({ query: '{ prescriptions }' }, `Bearer ${token}`)).body.errors).toBeUndefined();
+      expect(
+        (await post({ query: '{ prescriptions }' }, `Bearer ${token}`)).body.errors,
+      ).toBeUndefined();
     });
 
     it('a query touching several guarded fields verifies the token once', async () => {
@@ -231,14 +235,21 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
         { query: '{ prescriptions me { clientId } clientId audit adminNote }' },
         `Bearer ${token}`,
       );
-      expect(res.body.data).toMatchObject({ prescriptions: ['rx_1', 'rx_2'], audit: 'audit trail' });
+      expect(res.body.data).toMatchObject({
+        prescriptions: ['rx_1', 'rx_2'],
+        audit: 'audit trail',
+      });
       expect(tokenInfoCalls()).toBe(1);
     });
 
     it('a batch verifies the token once', async () => {
       const token = await tokenFor(['rx:read']);
       const res = await post(
-        [{ query: '{ prescriptions }' }, { query: '{ me { clientId } }' }, { query: '{ clientId }' }],
+        [
+          { query: '{ prescriptions }' },
+          { query: '{ me { clientId } }' },
+          { query: '{ clientId }' },
+        ],
         `Bearer ${token}`,
       );
       expect(res.body).toEqual([
@@ -297,14 +308,19 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
   describe('subscriptions over graphql-ws', () => {
     beforeEach(() => start());
     const events = [{ rxRenewed: 'rx_1 renewed' }, { rxRenewed: 'rx_2 renewed' }];
-    const sub = (query: string, params?: Record<string, unknown>, headers?: Record<string, string>) =>
-      subscribe(current!.wsUrl, query, params, headers);
+    const sub = (
+      query: string,
+      params?: Record<string, unknown>,
+      headers?: Record<string, string>,
+    ) => subscribe(current!.wsUrl, query, params, headers);
 
     it('takes the token from connectionParams.authorization', async () => {
       const token = await tokenFor(['rx:read']);
-      expect(await sub('subscription { rxRenewed }', { authorization: `Bearer ${token}` })).toEqual({
-        events,
-      });
+      expect(await sub('subscription { rxRenewed }', { authorization: `Bearer ${token}` })).toEqual(
+        {
+          events,
+        },
+      );
     });
 
     it('or from connectionParams.headers.Authorization', async () => {
@@ -357,7 +373,9 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
 
     it('FORBIDDEN with the required scopes', async () => {
       const token = await tokenFor(['rx:read']);
-      const outcome = await sub('subscription { adminEvents }', { authorization: `Bearer ${token}` });
+      const outcome = await sub('subscription { adminEvents }', {
+        authorization: `Bearer ${token}`,
+      });
       expect(outcome.errors?.[0]).toMatchObject({
         message: FORBIDDEN_ADMIN,
         extensions: {

@@ -2,11 +2,7 @@ import type { HoneybeeAuthModuleOptions, HoneybeeInboundOptions } from 'nestjs-h
 import { HoneybeeEmulator } from 'honeybee-emulator';
 import { CapturingLogger } from './fixtures/capturing-logger.js';
 import { FakeClock } from './fixtures/fake-clock.js';
-import {
-  grpcClient,
-  startMicroservice,
-  tcpClient,
-} from './fixtures/contexts/microservice-app.js';
+import { grpcClient, startMicroservice, tcpClient } from './fixtures/contexts/microservice-app.js';
 import type { TestMicroservice } from './fixtures/contexts/microservice-app.js';
 import { acceptedEvents, eventsAccepted } from './fixtures/contexts/rx.microservice.js';
 
@@ -21,7 +17,11 @@ beforeAll(async () => {
   emu = await HoneybeeEmulator.start({
     clock,
     clients: [
-      { clientId: 'partner', clientSecret: 'partner-secret', scopes: ['rx:read', 'rx:audit', 'admin'] },
+      {
+        clientId: 'partner',
+        clientSecret: 'partner-secret',
+        scopes: ['rx:read', 'rx:audit', 'admin'],
+      },
       { clientId: 'me', clientSecret: 'me-secret', scopes: ['rx:read'] },
     ],
   });
@@ -83,7 +83,12 @@ describe('TCP microservice (token in the packet metadata)', () => {
   it('UNAUTHENTICATED without a token; a @Public() pattern still answers', async () => {
     expect(await client.send('rx.list')).toEqual({
       ok: false,
-      error: { status: 'error', code: 'UNAUTHENTICATED', statusCode: 401, message: 'Missing Bearer token' },
+      error: {
+        status: 'error',
+        code: 'UNAUTHENTICATED',
+        statusCode: 401,
+        message: 'Missing Bearer token',
+      },
     });
     expect((await client.send('ping')).ok).toBe(true);
   });
@@ -92,7 +97,13 @@ describe('TCP microservice (token in the packet metadata)', () => {
     const outcome = await client.send('rx.list', 'Bearer unknown-token-0123456789');
     expect(outcome).toEqual({
       ok: false,
-      error: { status: 'error', code: 'UNAUTHENTICATED', statusCode: 401, oauthError: 'invalid_token', message: INVALID },
+      error: {
+        status: 'error',
+        code: 'UNAUTHENTICATED',
+        statusCode: 401,
+        oauthError: 'invalid_token',
+        message: INVALID,
+      },
     });
   });
 
@@ -103,7 +114,12 @@ describe('TCP microservice (token in the packet metadata)', () => {
   ])('BAD_REQUEST for %s, without asking Honeybee', async (_what, authorization) => {
     expect(await client.send('rx.list', authorization)).toMatchObject({
       ok: false,
-      error: { status: 'error', code: 'BAD_REQUEST', statusCode: 400, oauthError: 'invalid_request' },
+      error: {
+        status: 'error',
+        code: 'BAD_REQUEST',
+        statusCode: 400,
+        oauthError: 'invalid_request',
+      },
     });
     expect(tokenInfoCalls()).toBe(0);
   });
@@ -130,14 +146,21 @@ describe('TCP microservice (token in the packet metadata)', () => {
     emu.injectFault('tokenInfo', { dropConnection: true }, { times: 1 });
     expect(await client.send('rx.list', `Bearer ${token}`)).toEqual({
       ok: false,
-      error: { status: 'error', code: 'SERVICE_UNAVAILABLE', statusCode: 503, message: UNAVAILABLE, retryAfterSeconds: 7 },
+      error: {
+        status: 'error',
+        code: 'SERVICE_UNAVAILABLE',
+        statusCode: 503,
+        message: UNAVAILABLE,
+        retryAfterSeconds: 7,
+      },
     });
     expect((await client.send('rx.list', `Bearer ${token}`)).ok).toBe(true);
   });
 
   it('verifies a token once for many messages', async () => {
     const token = await tokenFor(['rx:read']);
-    for (let i = 0; i < 5; i++) expect((await client.send('rx.list', `Bearer ${token}`)).ok).toBe(true);
+    for (let i = 0; i < 5; i++)
+      expect((await client.send('rx.list', `Bearer ${token}`)).ok).toBe(true);
     expect(tokenInfoCalls()).toBe(1);
   });
 
@@ -180,16 +203,18 @@ describe('gRPC microservice (token in the call metadata)', () => {
   });
 
   it('UNAUTHENTICATED (16) for an invalid token', async () => {
-    expect(await client.call('List', { authorization: 'Bearer unknown-token-0123456789' })).toEqual({
-      ok: false,
-      error: {
-        code: 16,
-        details: INVALID,
-        trailers: {
-          'www-authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="${INVALID}"`,
+    expect(await client.call('List', { authorization: 'Bearer unknown-token-0123456789' })).toEqual(
+      {
+        ok: false,
+        error: {
+          code: 16,
+          details: INVALID,
+          trailers: {
+            'www-authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="${INVALID}"`,
+          },
         },
       },
-    });
+    );
   });
 
   it('INVALID_ARGUMENT (3) for a malformed token', async () => {

@@ -26,7 +26,12 @@ beforeAll(async () => {
         clientSecret: 'partner-secret',
         scopes: ['rx:read', 'rx:audit', 'admin'],
       },
-      { clientId: 'short', clientSecret: 'short-secret', scopes: ['rx:read'], tokenLifetimeSeconds: 30 },
+      {
+        clientId: 'short',
+        clientSecret: 'short-secret',
+        scopes: ['rx:read'],
+        tokenLifetimeSeconds: 30,
+      },
       { clientId: 'me', clientSecret: 'me-secret', scopes: ['rx:read'] },
     ],
   });
@@ -70,7 +75,9 @@ describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocket
     tokens.push(token);
     return token;
   };
-  const withBearer = (token: string): Handshake => ({ headers: { authorization: `Bearer ${token}` } });
+  const withBearer = (token: string): Handshake => ({
+    headers: { authorization: `Bearer ${token}` },
+  });
   const tokenInfoCalls = () => emu.requests('tokenInfo').length;
 
   beforeEach(() => emu.reset());
@@ -99,7 +106,12 @@ describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocket
       const connection = await open();
       expect(await connection.send('rx.list')).toEqual({
         kind: 'exception',
-        data: { status: 'error', code: 'UNAUTHENTICATED', statusCode: 401, message: 'Missing Bearer token' },
+        data: {
+          status: 'error',
+          code: 'UNAUTHENTICATED',
+          statusCode: 401,
+          message: 'Missing Bearer token',
+        },
       });
       expect(await connection.send('ping')).toEqual({ kind: 'reply', event: 'ping', data: 'pong' });
       expect(connection.open).toBe(true);
@@ -123,13 +135,18 @@ describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocket
 
     it('@RequireAnyScope(): one of the scopes is enough', async () => {
       const audit = await open(withBearer(await tokenFor(['rx:read', 'rx:audit'])));
-      expect(await audit.send('rx.audit')).toEqual({ kind: 'reply', event: 'rx.audit', data: 'audit trail' });
+      expect(await audit.send('rx.audit')).toEqual({
+        kind: 'reply',
+        event: 'rx.audit',
+        data: 'audit trail',
+      });
       const reader = await open(withBearer(await tokenFor(['rx:read'])));
       expect(await reader.send('rx.audit')).toMatchObject({
         kind: 'exception',
         data: {
           code: 'FORBIDDEN',
-          message: 'Insufficient scope; this route requires all of: rx:read; and one of: admin rx:audit',
+          message:
+            'Insufficient scope; this route requires all of: rx:read; and one of: admin rx:audit',
           requiredScopes: ['admin', 'rx:audit', 'rx:read'],
         },
       });
@@ -148,7 +165,8 @@ describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocket
         },
       });
       const closure = await connection.closed();
-      if (adapter === 'ws') expect(closure).toEqual({ code: 4401, reason: `invalid_token: ${INVALID}` });
+      if (adapter === 'ws')
+        expect(closure).toEqual({ code: 4401, reason: `invalid_token: ${INVALID}` });
       else expect(closure).toEqual({ reason: 'io server disconnect' });
     });
 
@@ -156,16 +174,24 @@ describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocket
       ['a malformed token', { headers: { authorization: 'Bearer abc,def' } }],
       ['two tokens', { headers: { authorization: 'Bearer abc def' } }],
       ['an empty token', { headers: { authorization: 'Bearer' } }],
-    ])('BAD_REQUEST for %s, without asking Honeybee; the connection is closed', async (_what, handshake) => {
-      const connection = await open(handshake);
-      expect(await connection.send('rx.list')).toMatchObject({
-        kind: 'exception',
-        data: { status: 'error', code: 'BAD_REQUEST', statusCode: 400, oauthError: 'invalid_request' },
-      });
-      const closure = await connection.closed();
-      if (adapter === 'ws') expect(closure.code).toBe(4400);
-      expect(tokenInfoCalls()).toBe(0);
-    });
+    ])(
+      'BAD_REQUEST for %s, without asking Honeybee; the connection is closed',
+      async (_what, handshake) => {
+        const connection = await open(handshake);
+        expect(await connection.send('rx.list')).toMatchObject({
+          kind: 'exception',
+          data: {
+            status: 'error',
+            code: 'BAD_REQUEST',
+            statusCode: 400,
+            oauthError: 'invalid_request',
+          },
+        });
+        const closure = await connection.closed();
+        if (adapter === 'ws') expect(closure.code).toBe(4400);
+        expect(tokenInfoCalls()).toBe(0);
+      },
+    );
 
     it('verifies the connection once for many messages', async () => {
       const connection = await open(withBearer(await tokenFor(['rx:read'])));

@@ -4,4 +4,6 @@
  * Jest's CommonJS loader cannot before Node 24.9. Version 2 (CommonJS, installed for
  * Express) has the same API (`create`, `parse`, `format`), so every `require()` gets it.
  */
+/* global module, require */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 module.exports = require('../../node_modules/content-disposition/dist/index');

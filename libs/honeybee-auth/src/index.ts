@@ -46,10 +46,7 @@ export {
   HONEYBEE_PRINCIPAL_PROPERTY,
 } from './inbound/current-principal.decorator.js';
 export { rememberHandshake } from './inbound/contexts/websocket.context.js';
-export type {
-  HoneybeeRefusal,
-  HoneybeeRefusalCode,
-} from './inbound/contexts/context-refusal.js';
+export type { HoneybeeRefusal, HoneybeeRefusalCode } from './inbound/contexts/context-refusal.js';
 export { HONEYBEE_TOKEN_VERIFIER } from './inbound/token-verifier.provider.js';
 export { VerificationCache } from './inbound/verification.cache.js';
 export {

@@ -193,9 +193,7 @@ function resolveInbound(
   };
 }
 
-function resolveWebSockets(
-  ws: HoneybeeWebSocketOptions,
-): ResolvedInboundOptions['webSockets'] {
+function resolveWebSockets(ws: HoneybeeWebSocketOptions): ResolvedInboundOptions['webSockets'] {
   if (ws === null || typeof ws !== 'object') {
     throw new HoneybeeConfigError('inbound.webSockets', 'must be an object');
   }

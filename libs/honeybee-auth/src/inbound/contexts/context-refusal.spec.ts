@@ -11,7 +11,9 @@ const challenge = { 'WWW-Authenticate': 'Bearer realm="r"' };
 
 describe('refusalOf', () => {
   it('no token: UNAUTHENTICATED without an OAuth error code', () => {
-    expect(refusalOf(new HoneybeeUnauthorizedException('Missing Bearer token', challenge), route)).toEqual({
+    expect(
+      refusalOf(new HoneybeeUnauthorizedException('Missing Bearer token', challenge), route),
+    ).toEqual({
       code: 'UNAUTHENTICATED',
       statusCode: 401,
       message: 'Missing Bearer token',

@@ -13,10 +13,7 @@ import type { RouteAuthorization } from '../require-scopes.decorator.js';
  * message: GraphQL's conventional error codes, one per HTTP answer of the guard.
  */
 export type HoneybeeRefusalCode =
-  | 'UNAUTHENTICATED'
-  | 'BAD_REQUEST'
-  | 'FORBIDDEN'
-  | 'SERVICE_UNAVAILABLE';
+  'UNAUTHENTICATED' | 'BAD_REQUEST' | 'FORBIDDEN' | 'SERVICE_UNAVAILABLE';
 
 /**
  * A refusal of `ScopesGuard` outside HTTP, as GraphQL error `extensions` (without `message`),

@@ -55,7 +55,9 @@ describe('ContextAuthorizer', () => {
   });
 
   it('a WebSocket connection gets the principal; a refusal takes it away', async () => {
-    const client: Record<string, unknown> = { request: { headers: { authorization: 'Bearer abc' } } };
+    const client: Record<string, unknown> = {
+      request: { headers: { authorization: 'Bearer abc' } },
+    };
     const ws = contextOf('ws', [client, {}, 'rx.list']);
     expect(await new ContextAuthorizer(accept, inbound).authorize(ws, route)).toBe(true);
     expect(client.honeybee).toBe(principal);
@@ -67,7 +69,9 @@ describe('ContextAuthorizer', () => {
     const error = await new ContextAuthorizer(refuse, inbound)
       .authorize(ws, route)
       .catch((e: unknown) => e);
-    expect((error as { getError(): unknown }).getError()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((error as { getError(): unknown }).getError()).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     expect(client).not.toHaveProperty('honeybee');
   });
 });

@@ -58,7 +58,9 @@ describe('fromAuthorizationValues', () => {
   });
 
   it('reads a Buffer as UTF-8 (gRPC binary metadata, Kafka headers)', () => {
-    expect(fromAuthorizationValues([Buffer.from('Bearer abc')], 'Kafka headers', 100)).toMatchObject({
+    expect(
+      fromAuthorizationValues([Buffer.from('Bearer abc')], 'Kafka headers', 100),
+    ).toMatchObject({
       kind: 'token',
       token: 'abc',
     });
@@ -81,12 +83,22 @@ describe('oneCredential', () => {
   const token = { kind: 'token', token: 'abc', method: 'header' } as const;
 
   it('is what the one place that has credentials holds', () => {
-    expect(oneCredential([['a', NO_CREDENTIALS], ['b', token]])).toBe(token);
+    expect(
+      oneCredential([
+        ['a', NO_CREDENTIALS],
+        ['b', token],
+      ]),
+    ).toBe(token);
     expect(oneCredential([['a', NO_CREDENTIALS]])).toEqual(NO_CREDENTIALS);
   });
 
   it('refuses credentials in more than one place, even the same token', () => {
-    expect(oneCredential([['connectionParams', token], ['handshake header', token]])).toEqual({
+    expect(
+      oneCredential([
+        ['connectionParams', token],
+        ['handshake header', token],
+      ]),
+    ).toEqual({
       kind: 'invalid_request',
       description:
         'The access token was sent in more than one place (connectionParams, handshake header)',

@@ -50,7 +50,8 @@ export function fromAuthorizationValues(
   if (values.length > 1) return malformed(`The ${where} carry several authorization entries`);
   const [value] = values;
   const text = Buffer.isBuffer(value) ? value.toString('utf8') : value;
-  if (typeof text !== 'string') return malformed(`The authorization entry of the ${where} is not a string`);
+  if (typeof text !== 'string')
+    return malformed(`The authorization entry of the ${where} is not a string`);
   return extractBearerFromAuthorization(text, maxTokenLength);
 }
 

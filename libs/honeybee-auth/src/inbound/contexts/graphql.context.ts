@@ -135,7 +135,10 @@ function socketOperation(
   const params = isObject(connectionParams) ? connectionParams : {};
   const values = [...authorizationEntries(params), ...authorizationEntries(params.headers)];
   const extraction = oneCredential([
-    ['connectionParams', fromAuthorizationValues(values, 'connectionParams', inbound.maxTokenLength)],
+    [
+      'connectionParams',
+      fromAuthorizationValues(values, 'connectionParams', inbound.maxTokenLength),
+    ],
     [
       'handshake header',
       extractBearerToken(isObject(upgradeRequest) ? upgradeRequest : {}, {

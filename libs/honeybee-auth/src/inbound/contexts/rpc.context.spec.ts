@@ -42,12 +42,16 @@ function natsHeaders(entries: [string, string][]) {
 
 describe('rpcContext.read: the token of each transport', () => {
   it.each<[string, () => unknown]>([
-    ['TCP packet metadata', () => new TcpContext([{} as never, 'rx', { authorization: 'Bearer abc' }])],
+    [
+      'TCP packet metadata',
+      () => new TcpContext([{} as never, 'rx', { authorization: 'Bearer abc' }]),
+    ],
     ['Redis packet metadata', () => new RedisContext(['rx', { Authorization: 'Bearer abc' }])],
     ['NATS headers', () => new NatsContext(['rx', natsHeaders([['Authorization', 'Bearer abc']])])],
     [
       'RabbitMQ message headers',
-      () => new RmqContext([{ properties: { headers: { authorization: 'Bearer abc' } } }, {}, 'rx']),
+      () =>
+        new RmqContext([{ properties: { headers: { authorization: 'Bearer abc' } } }, {}, 'rx']),
     ],
     [
       'Kafka message headers (a Buffer)',
@@ -63,7 +67,11 @@ describe('rpcContext.read: the token of each transport', () => {
     ],
     [
       'MQTT 5 user properties',
-      () => new MqttContext(['rx', { properties: { userProperties: { authorization: 'Bearer abc' } } }]),
+      () =>
+        new MqttContext([
+          'rx',
+          { properties: { userProperties: { authorization: 'Bearer abc' } } },
+        ]),
     ],
     [
       'gRPC metadata',
@@ -83,7 +91,9 @@ describe('rpcContext.read: the token of each transport', () => {
 
   it('no metadata at all: no credentials', () => {
     expect(read(new TcpContext([{} as never, 'rx'])).extraction).toEqual({ kind: 'none' });
-    expect(read(new RmqContext([{ properties: {} }, {}, 'rx'])).extraction).toEqual({ kind: 'none' });
+    expect(read(new RmqContext([{ properties: {} }, {}, 'rx'])).extraction).toEqual({
+      kind: 'none',
+    });
   });
 
   it('two gRPC authorization values are BAD_REQUEST', () => {
@@ -102,7 +112,9 @@ describe('rpcContext.read: the token of each transport', () => {
     expect(read(new CustomContext(), warn).extraction).toEqual({ kind: 'none' });
     expect(warn).toHaveBeenCalledWith(
       'rpc:CustomContext',
-      expect.stringContaining('Cannot read message metadata from this microservice transport (context CustomContext)'),
+      expect.stringContaining(
+        'Cannot read message metadata from this microservice transport (context CustomContext)',
+      ),
     );
   });
 

@@ -130,15 +130,25 @@ function authToken(client: unknown, maxTokenLength: number): BearerTokenExtracti
  * Sent here, before closing, because Nest's filter only runs once the socket is closing and
  * its send is then dropped. Never throws.
  */
-function close(client: Record<PropertyKey, unknown>, payload: object, refusal: HoneybeeRefusal): void {
+function close(
+  client: Record<PropertyKey, unknown>,
+  payload: object,
+  refusal: HoneybeeRefusal,
+): void {
   try {
     if (typeof client.readyState === 'number' && typeof client.send === 'function') {
       // A `ws` WebSocket (it has `emit` too, but that only dispatches locally).
-      const socket = client as { send(data: string): void; close(code: number, reason: string): void };
+      const socket = client as {
+        send(data: string): void;
+        close(code: number, reason: string): void;
+      };
       socket.send(JSON.stringify({ event: 'exception', data: payload }));
       socket.close(CLOSE_CODES[refusal.code] ?? 1008, closeReason(refusal));
     } else if (typeof client.emit === 'function' && typeof client.disconnect === 'function') {
-      const socket = client as { emit(event: string, data: unknown): void; disconnect(close: boolean): void };
+      const socket = client as {
+        emit(event: string, data: unknown): void;
+        disconnect(close: boolean): void;
+      };
       socket.emit('exception', payload);
       socket.disconnect(true);
     }
