@@ -1,6 +1,10 @@
-import type { HoneybeeAuthModuleOptions, HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
+import type { HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
-import { HoneybeeEmulator } from 'honeybee-emulator';
+import type { HoneybeeEmulator } from 'honeybee-emulator';
+import {
+  contextsModuleOptions,
+  startContextsEmulator,
+} from './fixtures/contexts/contexts-emulator.js';
 import { CapturingLogger } from './fixtures/capturing-logger.js';
 import { FakeClock } from './fixtures/fake-clock.js';
 import {
@@ -27,35 +31,12 @@ const clock = new FakeClock();
 let emu: HoneybeeEmulator;
 
 beforeAll(async () => {
-  emu = await HoneybeeEmulator.start({
-    clock,
-    clients: [
-      {
-        clientId: 'partner',
-        clientSecret: 'partner-secret',
-        scopes: ['rx:read', 'rx:write', 'rx:audit', 'admin'],
-      },
-      { clientId: 'me', clientSecret: 'me-secret', scopes: ['rx:read'] },
-    ],
-  });
+  emu = await startContextsEmulator(clock);
 });
 afterAll(() => emu.stop());
 
-function moduleOptions(inbound: HoneybeeInboundOptions = {}): HoneybeeAuthModuleOptions {
-  return {
-    clientId: 'me',
-    clientSecret: 'me-secret',
-    tokenUrl: emu.tokenUrl,
-    allowInsecureLoopback: true,
-    inbound: {
-      realm: REALM,
-      tokenInfoUrl: emu.tokenInfoUrl,
-      verifyTimeoutMs: 300,
-      retryAfterSeconds: 7,
-      ...inbound,
-    },
-  };
-}
+const moduleOptions = (inbound: HoneybeeInboundOptions = {}) =>
+  contextsModuleOptions(emu, { realm: REALM, ...inbound });
 
 describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
   let current: GraphQLApp | undefined;

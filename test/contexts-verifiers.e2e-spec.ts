@@ -1,5 +1,9 @@
-import type { HoneybeeAuthModuleOptions, HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
-import { HoneybeeEmulator } from 'honeybee-emulator';
+import type { HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
+import type { HoneybeeEmulator } from 'honeybee-emulator';
+import {
+  contextsModuleOptions,
+  startContextsEmulator,
+} from './fixtures/contexts/contexts-emulator.js';
 import type { FaultEndpoint } from 'honeybee-emulator';
 import { CapturingLogger } from './fixtures/capturing-logger.js';
 import { FakeClock } from './fixtures/fake-clock.js';
@@ -20,12 +24,8 @@ let opaque: HoneybeeEmulator;
 let jwt: HoneybeeEmulator;
 
 beforeAll(async () => {
-  const clients = [
-    { clientId: 'partner', clientSecret: 'partner-secret', scopes: SCOPES },
-    { clientId: 'me', clientSecret: 'me-secret', scopes: SCOPES },
-  ];
-  opaque = await HoneybeeEmulator.start({ clock, clients });
-  jwt = await HoneybeeEmulator.start({ clock, clients, jwt: { audience: 'partner-api' } });
+  opaque = await startContextsEmulator(clock);
+  jwt = await startContextsEmulator(clock, { jwt: { audience: 'partner-api' } });
   TokenInfoLookupVerifier.endpoint = opaque.tokenInfoUrl;
 });
 afterAll(async () => {
@@ -64,25 +64,8 @@ const VERIFIERS: {
   },
 ];
 
-function moduleOptions(
-  emu: HoneybeeEmulator,
-  inbound: HoneybeeInboundOptions,
-): HoneybeeAuthModuleOptions {
-  return {
-    clientId: 'me',
-    clientSecret: 'me-secret',
-    tokenUrl: emu.tokenUrl,
-    allowInsecureLoopback: true,
-    inbound: {
-      tokenInfoUrl: emu.tokenInfoUrl,
-      introspectionUrl: emu.introspectionUrl,
-      verifyTimeoutMs: 300,
-      retryAfterSeconds: 9,
-      maxTokenLength: 2048,
-      ...inbound,
-    },
-  };
-}
+const moduleOptions = (emu: HoneybeeEmulator, inbound: HoneybeeInboundOptions) =>
+  contextsModuleOptions(emu, { retryAfterSeconds: 9, maxTokenLength: 2048, ...inbound });
 
 describe.each(VERIFIERS)('$kind verifier', ({ emulator, inbound, down }) => {
   describe.each(ENTRY_POINTS)('%s', (name: EntryPointName) => {

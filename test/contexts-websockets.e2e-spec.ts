@@ -1,5 +1,9 @@
-import type { HoneybeeAuthModuleOptions, HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
-import { HoneybeeEmulator } from 'honeybee-emulator';
+import type { HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
+import type { HoneybeeEmulator } from 'honeybee-emulator';
+import {
+  contextsModuleOptions,
+  startContextsEmulator,
+} from './fixtures/contexts/contexts-emulator.js';
 import { CapturingLogger } from './fixtures/capturing-logger.js';
 import { FakeClock } from './fixtures/fake-clock.js';
 import {
@@ -18,41 +22,12 @@ const clock = new FakeClock();
 let emu: HoneybeeEmulator;
 
 beforeAll(async () => {
-  emu = await HoneybeeEmulator.start({
-    clock,
-    clients: [
-      {
-        clientId: 'partner',
-        clientSecret: 'partner-secret',
-        scopes: ['rx:read', 'rx:audit', 'admin'],
-      },
-      {
-        clientId: 'short',
-        clientSecret: 'short-secret',
-        scopes: ['rx:read'],
-        tokenLifetimeSeconds: 30,
-      },
-      { clientId: 'me', clientSecret: 'me-secret', scopes: ['rx:read'] },
-    ],
-  });
+  emu = await startContextsEmulator(clock);
 });
 afterAll(() => emu.stop());
 
-function moduleOptions(inbound: HoneybeeInboundOptions = {}): HoneybeeAuthModuleOptions {
-  return {
-    clientId: 'me',
-    clientSecret: 'me-secret',
-    tokenUrl: emu.tokenUrl,
-    allowInsecureLoopback: true,
-    inbound: {
-      tokenInfoUrl: emu.tokenInfoUrl,
-      verifyTimeoutMs: 300,
-      retryAfterSeconds: 7,
-      cache: { maxAgeSeconds: 60 },
-      ...inbound,
-    },
-  };
-}
+const moduleOptions = (inbound: HoneybeeInboundOptions = {}) =>
+  contextsModuleOptions(emu, { cache: { maxAgeSeconds: 60 }, ...inbound });
 
 describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocketAdapterName) => {
   let app: { close(): Promise<void> } | undefined;
