@@ -17,6 +17,7 @@ export default {
     '<rootDir>/test/consumer/',
     '\\.redis\\.spec\\.ts$',
     '\\.adversarial\\.spec\\.ts$',
+    '\\.doorkeeper\\.spec\\.ts$',
   ],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -163,7 +163,12 @@ async function flood(
       HoneybeeAuthModule.forRoot({
         clientId: 'partner-app',
         clientSecret: 'bench-secret-bench-secret-bench-secret',
-        inbound: { verifier, cache: { maxEntries, negativeTtlSeconds: 300 } },
+        inbound: {
+          verifier,
+          cache: { maxEntries, negativeTtlSeconds: 300 },
+          // Every call of a batch verifies (the cap would answer the rest 503, uncached).
+          maxConcurrentVerifications: BATCH,
+        },
       }),
     ],
     providers: [ScopesGuard],

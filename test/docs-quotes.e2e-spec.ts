@@ -6,24 +6,14 @@
  * the optional peers the fixture does not install, in test/fixtures/contexts/examples, which
  * `npm test` runs (test/contexts-examples.e2e-spec.ts).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DOCUMENTATION, ROOT, readDoc as read } from './fixtures/documentation.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DOCS = [
-  'README.md',
-  'libs/honeybee-auth/README.md',
-  'libs/honeybee-emulator/README.md',
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-];
 const MARKER = /<!-- quote: (\S+) -->/g;
 const QUOTE = /<!-- quote: (\S+) -->\n```[a-z]*\n([\s\S]*?)^```$/gm;
 
-const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const quotes = DOCS.flatMap((doc) =>
+const quotes = DOCUMENTATION.flatMap((doc) =>
   [...read(doc).matchAll(QUOTE)].map((match) => [doc, match[1]!, match[2]!] as const),
 );
 
@@ -32,7 +22,7 @@ describe('quoted files in the documentation', () => {
     expect(quotes.length).toBeGreaterThan(0);
   });
 
-  it.each(DOCS)('%s: every quote marker is followed by a code block', (doc) => {
+  it.each(DOCUMENTATION)('%s: every quote marker is followed by a code block', (doc) => {
     const markers = [...read(doc).matchAll(MARKER)].length;
     expect(quotes.filter(([inDoc]) => inDoc === doc)).toHaveLength(markers);
   });

@@ -354,12 +354,44 @@ describe.each(PLATFORMS)('inbound guards on %s', (platform: PlatformName) => {
       await expectFailClosed('/rx', token, tokenInfoCalls);
     });
 
+    it.each<[string, unknown]>([
+      ['{}', {}],
+      ['{"status":"ok"}', { status: 'ok' }],
+      ['{"active":false}', { active: false }],
+    ])('503 (never a valid token) on a 200 %s, not cached', async (_what, body) => {
+      const token = await tokenFor(['rx:read']);
+      emu.injectFault('tokenInfo', { status: 200, body }, { times: 1 });
+      await expectFailClosed('/rx', token, tokenInfoCalls);
+    });
+
     it('503 when nothing listens at tokenInfoUrl', async () => {
       await current!.app.close();
       await startDefault({ tokenInfoUrl: 'http://127.0.0.1:9/oauth/token/info' });
       const res = await send('/rx', { headers: bearer(await tokenFor(['rx:read'])) });
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBe('7');
+    });
+  });
+
+  describe('inbound.allowedClientIds (token-info verifier)', () => {
+    it('accepts the listed clients, answers any other client’s valid token 401 invalid_token', async () => {
+      await startDefault({ allowedClientIds: ['me'] });
+      expect(
+        (await send('/rx', { headers: bearer(await tokenFor(['rx:read'], 'me')) })).status,
+      ).toBe(200);
+      const foreign = await send('/rx', {
+        headers: bearer(await tokenFor(['rx:read'], 'partner')),
+      });
+      expect(foreign.status).toBe(401);
+      expect(foreign.headers['www-authenticate']).toBe(challenge('invalid_token', INVALID));
+      expect(current!.logger.lines.join('\n')).not.toContain('allowedClientIds is not set');
+    });
+
+    it('warns at start-up when it is not set', async () => {
+      await startDefault();
+      expect(
+        current!.logger.lines.filter((l) => l.includes('inbound.allowedClientIds is not set')),
+      ).toHaveLength(1);
     });
   });
 
@@ -548,7 +580,7 @@ describe.each(PLATFORMS)('inbound guards on %s', (platform: PlatformName) => {
       expect(res.headers['www-authenticate']).toBe(`Bearer realm="${REALM}"`);
       const bad = await send('/plain', { headers: bearer(track('nope-nope-nope-nope')) });
       expect(bad.status).toBe(401);
-      const token = await tokenFor(undefined);
+      const token = await tokenFor(['rx:read']);
       expect((await send('/plain', { headers: bearer(token) })).json).toEqual({
         clientId: 'partner',
       });

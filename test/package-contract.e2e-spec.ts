@@ -126,6 +126,7 @@ describe('honeybee-emulator', () => {
       'DEFAULT_MAX_BODY_BYTES',
       'DEFAULT_PATIENTS',
       'DEFAULT_TOKEN_LIFETIME_SECONDS',
+      'DOORKEEPER_VERSIONS',
       'FAULT_ENDPOINTS',
       'HoneybeeEmulator',
       'HoneybeeEmulatorError',

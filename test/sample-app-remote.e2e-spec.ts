@@ -75,6 +75,25 @@ describe('Sample app with HONEYBEE_CLIENT_ID set (e2e, external Honeybee)', () =
     expect(status).toBe(200);
   });
 
+  it('accepts only the callers in HONEYBEE_ALLOWED_CLIENT_IDS, and warns when it is not set', async () => {
+    sut = await startSampleApp(
+      loadSettings(env({ HONEYBEE_ALLOWED_CLIENT_IDS: 'pharmacist' })),
+      undefined,
+      clock,
+    );
+    expect(sut.logger.lines.join('\n')).not.toContain('inbound.allowedClientIds is not set');
+    const own = (await honeybee.issueToken('partner', ['prescriptions:read'])).access_token;
+    expect((await call(sut.url, 'GET', '/patients/p_2/prescriptions', { token: own })).status).toBe(
+      401,
+    );
+    expect(
+      (await call(sut.url, 'GET', '/patients/p_2/prescriptions', { token: callerToken })).status,
+    ).toBe(200);
+    await sut.app.close();
+    sut = await startSampleApp(loadSettings(env()), undefined, clock);
+    expect(sut.logger.lines.join('\n')).toContain('inbound.allowedClientIds is not set');
+  });
+
   it('refuses webhooks with 503 when HONEYBEE_WEBHOOK_SECRET is not set', async () => {
     sut = await startSampleApp(loadSettings(env()), undefined, clock);
     const status = await honeybee.sendWebhook(`${sut.url}/webhooks/honeybee`, {
@@ -92,15 +111,16 @@ describe('Sample app with HONEYBEE_CLIENT_ID set (e2e, external Honeybee)', () =
       clock,
     );
     expect(sut.logger.lines.join('\n')).toMatch(
-      /No access token from Honeybee yet: .*status 401, error invalid_client/,
+      /No access token from Honeybee yet \(kind oauth, HTTP 401, X-Request-Id [\w-]+\)/,
     );
     expect(sut.logger.lines.join('\n')).not.toContain('not-the-secret');
     const health = await call(sut.url, 'GET', '/health');
     expect(health.status).toBe(503);
     expect(health.body.error.honeybeeToken).toMatchObject({
       status: 'down',
-      lastError: { kind: 'oauth', httpStatus: 401, error: 'invalid_client' },
+      lastError: { kind: 'oauth', httpStatus: 401, requestId: expect.any(String) },
     });
+    expect(health.body.error.honeybeeToken.lastError).not.toHaveProperty('message');
     const rx = await call(sut.url, 'GET', '/patients/p_2/prescriptions', { token: callerToken });
     expect(rx.status).toBe(503);
     expect(rx.body.message).toBe(

@@ -122,10 +122,23 @@ describe('Sample app (e2e, embedded emulator)', () => {
     });
 
     it('answers 403 to a token without prescriptions:read', async () => {
-      emu.addClient({ clientId: 'outsider', clientSecret: 'outsider-secret', scopes: ['other'] });
-      const answer = await get('/patients/p_1/prescriptions', await tokenFor(emu, 'outsider'));
+      const ordersOnly = (await emu.issueToken('demo-writer', ['orders:write'])).access_token;
+      const answer = await get('/patients/p_1/prescriptions', ordersOnly);
       expect(answer.status).toBe(403);
       expect(answer.headers.get('www-authenticate')).toContain('scope="prescriptions:read"');
+      expect(apiRequests()).toHaveLength(0);
+    });
+
+    it('answers 401 to a valid token of a client that is not a demo caller (allowedClientIds)', async () => {
+      emu.addClient({
+        clientId: 'outsider',
+        clientSecret: 'outsider-secret',
+        scopes: ['prescriptions:read'],
+        defaultScopes: ['prescriptions:read'],
+      });
+      const answer = await get('/patients/p_1/prescriptions', await tokenFor(emu, 'outsider'));
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toContain('error="invalid_token"');
       expect(apiRequests()).toHaveLength(0);
     });
 
@@ -332,10 +345,13 @@ describe('Sample app (e2e, embedded emulator)', () => {
           honeybeeToken: {
             status: 'down',
             token: 'unavailable',
-            lastError: { kind: 'oauth', httpStatus: 503, error: 'temporarily_unavailable' },
+            lastError: { kind: 'oauth', httpStatus: 503 },
           },
         },
       });
+      // The route is public: what the server said (its OAuth error, a message) is not shown.
+      expect(health.body.error.honeybeeToken.lastError).not.toHaveProperty('error');
+      expect(health.body.error.honeybeeToken.lastError).not.toHaveProperty('message');
 
       emu.clearFaults('token');
       expect((await get('/patients/p_1/prescriptions', reader)).status).toBe(200);
@@ -475,8 +491,7 @@ describe('Sample app (e2e, embedded emulator)', () => {
 
     it('GET /webhooks/honeybee/recent needs a token with prescriptions:read', async () => {
       expect((await get('/webhooks/honeybee/recent')).status).toBe(401);
-      emu.addClient({ clientId: 'orders-only', clientSecret: 's', scopes: ['orders:write'] });
-      const ordersOnly = await tokenFor(emu, 'orders-only');
+      const ordersOnly = (await emu.issueToken('demo-writer', ['orders:write'])).access_token;
       expect((await get('/webhooks/honeybee/recent', ordersOnly)).status).toBe(403);
       expect((await get('/webhooks/honeybee/recent', writer)).status).toBe(200);
     });

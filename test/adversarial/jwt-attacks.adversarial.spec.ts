@@ -461,6 +461,28 @@ const attacks: Attack[] = [
     expected: 401,
     make: () => genuine({ scope: undefined, scp: ['rx:read admin'] }),
   },
+  // Genuine signature, issuer, audience and scope, but not an access token (RFC 9068 §4: typ
+  // must be at+jwt): an ID token, a logout token, a token of no declared type.
+  ...(
+    [
+      ['typ JWT: an ID token of the same issuer and audience', { typ: 'JWT' }, { nonce: 'n-0' }],
+      ['no typ at all', { typ: undefined }, {}],
+      [
+        'typ logout+jwt: a back-channel logout token',
+        { typ: 'logout+jwt' },
+        { events: { 'http://schemas.openid.net/event/backchannel-logout': {} }, sid: 's-1' },
+      ],
+      ['typ secevent+jwt: a security event token', { typ: 'secevent+jwt' }, {}],
+      ['typ application/jwt', { typ: 'application/jwt' }, {}],
+      ['typ at+jwt with a suffix (at+jwt2)', { typ: 'at+jwt2' }, {}],
+      ['typ at+jwt with a space', { typ: 'at+jwt ' }, {}],
+    ] as const
+  ).map(([name, header, claims]): Attack => ({
+    name: `not an access token: ${name}`,
+    route: '/rx',
+    expected: 401,
+    make: () => genuine({ scope: 'rx:read', ...claims }, { header: { ...header } }),
+  })),
   // Genuine and valid, but without the route's scope: 403.
   ...(
     [
@@ -555,12 +577,36 @@ describe.each(PLATFORMS)('jwt verifier on %s', (platform: Platform) => {
     expect((await get(app, '/rx', withJku)).status).toBe(200);
     const own = minted(
       await new SignJWT(claimsOf({ iss: 'own-issuer', scope: 'rx:read' }))
-        .setProtectedHeader({ alg: 'RS256', kid: ownKey.jwk.kid })
+        .setProtectedHeader({ alg: 'RS256', kid: ownKey.jwk.kid, typ: 'at+jwt' })
         .sign(ownKey.privateKey),
     );
     expect((await get(ownApp, '/rx', own)).status).toBe(200);
     expect(attacker.requests).toHaveLength(0);
     expect(attacker.rawText()).toBe('');
+  });
+
+  it.each(['at+jwt', 'AT+JWT', 'application/at+jwt', 'Application/At+Jwt'])(
+    'typ %s is an access token (RFC 9068 §4: case-insensitive, application/ optional)',
+    async (typ) => {
+      const token = await genuine({ scope: 'rx:read' }, { header: { typ } });
+      expect((await get(app, '/rx', token)).status).toBe(200);
+    },
+  );
+
+  it('with jwt.requireAtJwtType: false, an issuer that sets no typ (or JWT) is accepted', async () => {
+    const lenient = await startGuardedApp(platform, {
+      clock,
+      logger: run.logger,
+      options: options(emu.jwksUri, emu.issuer, { requireAtJwtType: false }),
+    });
+    try {
+      for (const typ of ['JWT', undefined, 'at+jwt']) {
+        const token = await genuine({ scope: 'rx:read' }, { header: { typ } });
+        expect((await get(lenient, '/rx', token)).status).toBe(200);
+      }
+    } finally {
+      await lenient.close();
+    }
   });
 
   it.each(attacks)('$name → $expected', async (attack) => {

@@ -316,6 +316,72 @@ describe('redirects', () => {
   });
 });
 
+describe('a 401 invalidates and replays only when it provably answered our token', () => {
+  const attacker401 = () => {
+    attacker.respond = (_req, res) => {
+      res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      res.end();
+    };
+  };
+
+  it.each(['fetch', 'http'] as const)(
+    'the %s adapter: a 401 from the attacker after a cross-origin redirect burns nothing, replays nothing',
+    async (adapter) => {
+      attacker.clear();
+      attacker401();
+      const tokenRequests = emu.requests('token').length;
+      const apiRequests = emu.requests('api').length;
+      emu.injectFault(
+        'api',
+        { redirect: { location: `${attacker.url}/steal`, status: 307 } },
+        { times: 1 },
+      );
+      await send(honeybee, { url: '/patients/p_1/rx', adapter });
+      expect(attacker.requests).toHaveLength(1);
+      expect(emu.requests('token').length).toBe(tokenRequests);
+      expect(emu.requests('api').length - apiRequests).toBe(1);
+      expectAttackerNeverSawToken();
+      run.attackRejected();
+    },
+  );
+
+  it.each(['fetch', 'http'] as const)(
+    'the %s adapter: a 401 from the allowed origin itself still gets one replay with a fresh token',
+    async (adapter) => {
+      const tokenRequests = emu.requests('token').length;
+      const apiRequests = emu.requests('api').length;
+      emu.injectFault(
+        'api',
+        { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
+        { times: 1 },
+      );
+      const outcome = await send(honeybee, { url: '/patients/p_1/rx', adapter });
+      expect(outcome.status).toBe(200);
+      expect(emu.requests('token').length - tokenRequests).toBe(1);
+      const [first, replay] = emu.requests('api').slice(apiRequests);
+      expect(first.authScheme).toBe('Bearer');
+      expect(replay.authScheme).toBe('Bearer');
+    },
+  );
+
+  it('the fetch adapter: a 401 after a same-origin redirect is not proof either (no replay)', async () => {
+    const tokenRequests = emu.requests('token').length;
+    emu.injectFault(
+      'api',
+      { redirect: { location: `${emu.apiBaseUrl}/patients/p_1/rx?hop=2`, status: 307 } },
+      { times: 1 },
+    );
+    emu.injectFault(
+      'api',
+      { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
+      { times: 1 },
+    );
+    const outcome = await send(honeybee, { url: '/patients/p_1/rx', adapter: 'fetch' });
+    expect(outcome.status).toBe(401);
+    expect(emu.requests('token').length).toBe(tokenRequests);
+  });
+});
+
 describe('own axios instances (HoneybeeAuthorization.install)', () => {
   it('an interceptor that rewrites url after ours: the token is taken off at dispatch', async () => {
     attacker.clear();

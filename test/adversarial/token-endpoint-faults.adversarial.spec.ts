@@ -1,6 +1,7 @@
 import { Test } from '@nestjs/testing';
 import type { TestingModule } from '@nestjs/testing';
 import type { ServerResponse } from 'node:http';
+import { inspect } from 'node:util';
 import { firstValueFrom } from 'rxjs';
 import {
   HONEYBEE_CLOCK,
@@ -14,13 +15,17 @@ import { HoneybeeEmulator, htmlProxyErrorFault, oauthErrorFault } from 'honeybee
 import type { Fault, OAuthErrorCode } from 'honeybee-emulator';
 import { FakeClock } from '../fixtures/fake-clock.js';
 import { RecordingTokenServer } from '../fixtures/recording-token-server.js';
+import type { RecordedRequest } from '../fixtures/recording-token-server.js';
+import { loadSettings } from '../../apps/sample-app/src/config/sample-app.settings.js';
+import { call, startSampleApp } from '../fixtures/sample-app/start-sample-app.js';
+import type { SampleAppUnderTest } from '../fixtures/sample-app/start-sample-app.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { AttackerServer } from './support/attacker-server.js';
 import { leakScanner } from './support/leak-scanner.js';
 
 /**
- * Every way the token endpoint can fail (HONEYBEE.md, plus transport faults), driven through
- * the emulator's fault injection or a scripted loopback server. For each: the typed
+ * Every way the token endpoint can fail (docs/honeybee-server.md, plus transport faults),
+ * driven through the emulator's fault injection or a scripted loopback server. For each: the typed
  * `HoneybeeTokenError` (kind, status, OAuth error), the number of token requests (retries are
  * bounded: 3 attempts for transient failures, 1 for definitive ones), nothing left unhandled,
  * and no secret in what is thrown or logged. Time is a fake clock: back-off never sleeps.
@@ -264,6 +269,23 @@ describe('token endpoint failures → typed errors, bounded retries', () => {
       { oversizedBodyBytes: 10 * 1024 * 1024, status: 503 },
       { kind: 'invalid_response', status: 503, attempts: MAX_ATTEMPTS, retryable: true },
     ],
+    // An access_token that is not an RFC 6750 b64token: axios would rewrite the header it goes
+    // into (CR/LF dropped), so the token sent would not be the one masked, cached and checked.
+    ...(
+      [
+        ['CR LF and an injected header', 'abc\r\nX-Injected: yes'],
+        ['a leading space', ' abcdefgh0123456789'],
+        ['a trailing space', 'abcdefgh0123456789 '],
+        ['an inner space', 'abcdefgh 0123456789'],
+        ['a NUL', 'abcdefgh\u00000123456789'],
+        ['non-ASCII', 'tökén-abcdefgh0123456789'],
+        ['a DEL', 'abcdefgh\u007f0123456789'],
+      ] as const
+    ).map(([what, token]): [string, Fault, Expected] => [
+      `200 with an access_token with ${what}`,
+      { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: 3600 } },
+      { kind: 'invalid_response', status: 200, attempts: 1, retryable: false },
+    ]),
   ];
 
   it.each(cases)('%s', async (_name, fault, expected) => {
@@ -419,6 +441,173 @@ describe('scripted token servers (slow and endless bodies)', () => {
       `endless token body: the client hung up after the server had written ${bytesSent} bytes`,
     );
     run.faultSurvived();
+  });
+});
+
+describe('a token endpoint that echoes the request (a wrong tokenUrl, a proxy, a hostile server)', () => {
+  /** Every encoding writes this one differently: space, +, /, =, &, %, ~, *. */
+  const ECHO_SECRET = 'echo secret+/=&%~*-5a6b7c8d9e0f';
+  const forms = [
+    ECHO_SECRET,
+    encodeURIComponent(ECHO_SECRET),
+    new URLSearchParams([['', ECHO_SECRET]]).toString().slice(1),
+    Buffer.from(`${CLIENT_ID}:${ECHO_SECRET}`).toString('base64'),
+    Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(ECHO_SECRET)}`).toString(
+      'base64',
+    ),
+  ];
+  // eslint-disable-next-line no-control-regex
+  const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+  let server: RecordingTokenServer;
+
+  beforeAll(() => leakScanner.watchClientSecret(CLIENT_ID, ECHO_SECRET));
+  beforeEach(async () => {
+    server = await RecordingTokenServer.start();
+  });
+  afterEach(() => server.stop());
+
+  /** Answers `status` with the request echoed in error_description and X-Request-Id. */
+  const echo = (status: number) => (req: RecordedRequest) => ({
+    status,
+    headers: {
+      'x-request-id': (req.headers.authorization ?? req.form.get('client_secret') ?? '').replace(
+        /^Basic /,
+        '',
+      ),
+    },
+    body: {
+      error: 'invalid_client',
+      error_description: `you sent ${req.body} with ${req.headers.authorization ?? 'no header'}`,
+    },
+  });
+
+  /** Nothing the module printed, threw or reports holds a form of the secret or a control character. */
+  function expectClean(err: HoneybeeTokenError, tokens: HoneybeeTokenService, logFrom: number) {
+    const lines = run.logger.lines.slice(logFrom);
+    const texts = [
+      err.message,
+      JSON.stringify(err),
+      inspect(err, { depth: 6 }),
+      JSON.stringify(tokens.status()),
+      ...lines,
+    ];
+    for (const text of texts) for (const form of forms) expect(text).not.toContain(form);
+    for (const line of lines) expect(line).not.toMatch(CONTROL);
+    expect(`${err.message}${err.errorDescription ?? ''}${err.requestId ?? ''}`).not.toMatch(
+      CONTROL,
+    );
+  }
+
+  it.each([
+    ['client_secret_post', 401],
+    ['client_secret_basic', 401],
+    ['client_secret_post', 503],
+    ['client_secret_basic', 503],
+  ] as const)(
+    '%s, HTTP %i: every form of the secret is redacted everywhere',
+    async (method, status) => {
+      server.respond(echo(status));
+      const logFrom = run.logger.lines.length;
+      const { tokens } = await start({
+        tokenUrl: server.tokenUrl,
+        clientSecret: ECHO_SECRET,
+        clientAuthMethod: method,
+      });
+      const err = await tokenError(tokens.getAccessToken());
+      expect(err).toMatchObject({ kind: 'oauth', error: 'invalid_client', status });
+      expect(err.errorDescription).toContain('[REDACTED]');
+      expect(err.requestId).toBeUndefined(); // it held the credentials
+      expect(server.requests).toHaveLength(status === 503 ? MAX_ATTEMPTS : 1);
+      expectClean(err, tokens, logFrom);
+      run.attackRejected();
+    },
+  );
+
+  it.each([
+    [
+      'a newline forging a log line',
+      'server_error\n[Nest] 1  - LOG [HoneybeeTokenService] Obtained access token',
+    ],
+    ['an ANSI escape', 'server_error\u001b[2K\u001b[1A'],
+    ['a C1 escape', 'server_error\u009b2K'],
+    ['65 characters', 's'.repeat(65)],
+  ])(
+    'an "error" with %s is kind invalid_response and reaches no log line',
+    async (_what, error) => {
+      server.respond(() => ({
+        status: 503,
+        headers: { 'x-request-id': 'req-\u009b2K' },
+        body: { error, error_description: 'line\nbreak \u001b[31mred' },
+      }));
+      const logFrom = run.logger.lines.length;
+      const { tokens } = await start({ tokenUrl: server.tokenUrl, clientSecret: ECHO_SECRET });
+      const err = await tokenError(tokens.getAccessToken());
+      expect(err).toMatchObject({
+        kind: 'invalid_response',
+        status: 503,
+        error: undefined,
+        errorDescription: undefined,
+        requestId: undefined,
+        retryable: true,
+      });
+      // The retries were logged (one warning each): none carries a control character.
+      expect(run.logger.lines.slice(logFrom).filter((l) => l.includes('retrying'))).toHaveLength(
+        MAX_ATTEMPTS - 1,
+      );
+      expectClean(err, tokens, logFrom);
+      run.attackRejected();
+    },
+  );
+
+  describe('the sample app', () => {
+    let sut: SampleAppUnderTest | undefined;
+    afterEach(async () => {
+      for (const line of sut?.logger.lines ?? []) leakScanner.log(line);
+      await sut?.app.close();
+      sut = undefined;
+    });
+
+    it('public GET /health and the start-up log report kind, status and request id, never upstream text', async () => {
+      server.respond((req) => ({
+        status: 401,
+        headers: { 'x-request-id': 'req-echo-1' },
+        body: {
+          error: 'invalid_client',
+          error_description: `UPSTREAM-TEXT you sent ${req.body}`,
+        },
+      }));
+      sut = await startSampleApp(
+        loadSettings({
+          HONEYBEE_CLIENT_ID: CLIENT_ID,
+          HONEYBEE_CLIENT_SECRET: ECHO_SECRET,
+          HONEYBEE_TOKEN_URL: server.tokenUrl,
+          PORT: '0',
+        }),
+        undefined,
+        clock,
+      );
+      const health = await call(sut.url, 'GET', '/health');
+      leakScanner.response(health.status, {}, JSON.stringify(health.body));
+      expect(health.status).toBe(503);
+      expect(health.body.error).toEqual({
+        honeybeeToken: {
+          status: 'down',
+          token: 'unavailable',
+          lastError: { kind: 'oauth', httpStatus: 401, requestId: 'req-echo-1' },
+        },
+      });
+      const startup = sut.logger.lines.filter((l) =>
+        l.includes('No access token from Honeybee yet'),
+      );
+      expect(startup).toHaveLength(1);
+      expect(startup[0]).toContain('(kind oauth, HTTP 401, X-Request-Id req-echo-1)');
+      for (const text of [JSON.stringify(health.body), startup[0]]) {
+        expect(text).not.toContain('UPSTREAM-TEXT');
+        expect(text).not.toContain('invalid_client');
+        for (const form of forms) expect(text).not.toContain(form);
+      }
+      run.attackRejected();
+    });
   });
 });
 

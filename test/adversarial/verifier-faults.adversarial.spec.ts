@@ -1,3 +1,6 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { HoneybeePrincipal, TokenVerifier } from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator, htmlProxyErrorFault } from 'honeybee-emulator';
 import type { Fault, FaultEndpoint } from 'honeybee-emulator';
 import { FakeClock } from '../fixtures/fake-clock.js';
@@ -19,6 +22,12 @@ import { SwitchableProxy } from './support/switchable-proxy.js';
  *
  * The verifier URLs go through a TCP relay that can be switched off ("down") while the
  * emulator (its tokens and keys) keeps running.
+ *
+ * Then answers that are well-formed JSON but not what the protocol defines (`{}`,
+ * `{"status":"ok"}`, a gateway's `{"error":…}`, an introspection answer at the token-info URL,
+ * `{"active":true}` without a scope, a custom verifier's malformed principal): each is "cannot
+ * verify", 503 with `Retry-After`, never cached, never a principal without scopes that would
+ * open a route needing only a valid token.
  */
 const run = adversarialRun('verifier-faults');
 
@@ -179,5 +188,161 @@ describe.each(PLATFORMS)('verifier faults on %s', (platform: Platform) => {
         run.faultSurvived();
       },
     );
+  });
+});
+
+/** A 200 JSON answer of the token-info URL that is not Doorkeeper's token info. */
+const NOT_TOKEN_INFO: [string, unknown][] = [
+  ['{}', {}],
+  ['{"status":"ok"}', { status: 'ok' }],
+  ['a gateway error', { error: 'upstream_timeout' }],
+  ['an introspection answer {"active":false}', { active: false }],
+  [
+    'an introspection answer {"active":true}',
+    { active: true, scope: 'rx:read', client_id: APP_ID },
+  ],
+  ['scope without application', { scope: ['rx:read'], expires_in: 60, created_at: 1 }],
+  [
+    'scope as a string',
+    { scope: 'rx:read', expires_in: 60, application: { uid: APP_ID }, created_at: 1 },
+  ],
+  [
+    'application.uid a number',
+    { scope: [], expires_in: 60, application: { uid: 1 }, created_at: 1 },
+  ],
+  ['no created_at', { scope: [], expires_in: 60, application: { uid: APP_ID } }],
+];
+/** A 200 JSON answer of the introspection URL that is not an RFC 7662 answer. */
+const NOT_INTROSPECTION: [string, unknown][] = [
+  ['{}', {}],
+  ['{"status":"ok"}', { status: 'ok' }],
+  ['a gateway error', { error: 'upstream_timeout' }],
+  ['{"active":true} without a scope', { active: true }],
+  ['{"active":"true"}', { active: 'true', scope: 'rx:read' }],
+  ['{"active":1}', { active: 1, scope: 'rx:read' }],
+  ['a scope array', { active: true, scope: ['rx:read'] }],
+  [
+    'a token-info answer',
+    { scope: ['rx:read'], expires_in: 60, application: { uid: APP_ID }, created_at: 1 },
+  ],
+];
+
+/** What the custom verifier below answers next. */
+let customAnswer: () => unknown = () => null;
+
+/** A custom verifier whose (possibly malformed) answer each test sets. */
+@Injectable()
+class ScriptedVerifier implements TokenVerifier {
+  verify(): Promise<HoneybeePrincipal | null> {
+    return Promise.resolve(customAnswer() as HoneybeePrincipal | null);
+  }
+}
+
+describe.each(PLATFORMS)('answers a verifier does not recognise, on %s', (platform: Platform) => {
+  const options = (verifier: 'token-info' | 'introspection' | typeof ScriptedVerifier) => ({
+    clientId: APP_ID,
+    clientSecret: APP_SECRET,
+    tokenUrl: emu.tokenUrl,
+    allowInsecureLoopback: true,
+    inbound: {
+      verifier,
+      tokenInfoUrl: emu.tokenInfoUrl,
+      introspectionUrl: emu.introspectionUrl,
+      realm: REALM,
+      verifyTimeoutMs: VERIFY_TIMEOUT_MS,
+      retryAfterSeconds: RETRY_AFTER,
+    },
+  });
+  const me = (app: GuardedApp, token: string) =>
+    httpCall(`${app.url}/me`, { headers: { authorization: `Bearer ${token}` } });
+  const expect503 = (res: Awaited<ReturnType<typeof me>>) =>
+    expect({ status: res.status, retryAfter: res.headers['retry-after'] }).toEqual({
+      status: 503,
+      retryAfter: String(RETRY_AFTER),
+    });
+
+  const start = (verifier: Parameters<typeof options>[0]) =>
+    startGuardedApp(platform, { clock, logger: run.logger, options: options(verifier) });
+
+  describe.each([
+    ['token-info', 'tokenInfo', NOT_TOKEN_INFO],
+    ['introspection', 'introspect', NOT_INTROSPECTION],
+  ] as const)('%s', (verifier, endpoint, answers) => {
+    let app: GuardedApp;
+    beforeAll(async () => {
+      app = await start(verifier);
+    });
+    afterAll(() => app.close());
+    afterEach(() => emu.clearFaults());
+
+    it.each(answers)(
+      '200 %s → 503 + Retry-After on a route needing only a valid token, never cached',
+      async (_name, body) => {
+        const token = (await emu.issueToken(APP_ID, ['rx:read'])).access_token;
+        // Junk that no server knows: before the fix, any of these answers made it a valid token.
+        const junk = `junk-${randomBytes(12).toString('base64url')}`;
+        emu.injectFault(endpoint, { status: 200, body });
+        const seenBefore = emu.requests(endpoint).length;
+        for (const t of [junk, junk, token]) expect503(await me(app, t));
+        expect(emu.requests(endpoint).length - seenBefore).toBe(3);
+        emu.clearFaults(endpoint);
+        expect((await me(app, token)).json).toEqual({ me: true, clientId: APP_ID });
+        expect((await me(app, junk)).status).toBe(401);
+        run.attackRejected(2);
+        run.faultSurvived();
+      },
+    );
+  });
+
+  it('introspection {"active":false} is an invalid token: 401 invalid_token', async () => {
+    const app = await start('introspection');
+    try {
+      emu.injectFault('introspect', { status: 200, body: { active: false } });
+      const token = (await emu.issueToken(APP_ID, ['rx:read'])).access_token;
+      const res = await me(app, token);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+      run.attackRejected();
+    } finally {
+      emu.clearFaults();
+      await app.close();
+    }
+  });
+
+  describe('a custom verifier', () => {
+    let app: GuardedApp;
+    beforeAll(async () => {
+      app = await start(ScriptedVerifier);
+    });
+    afterAll(() => app.close());
+
+    it.each<[string, unknown]>([
+      ['undefined', undefined],
+      ['true', true],
+      ['"ok"', 'ok'],
+      ['{}', {}],
+      ['an array', []],
+      ['scopes as a string', { scopes: 'rx:read' }],
+      ['a numeric clientId', { scopes: ['rx:read'], clientId: 42 }],
+      ['an empty clientId', { scopes: [], clientId: '' }],
+      ['a numeric subject', { scopes: [], subject: 42 }],
+      ['expiresAt as a string', { scopes: [], expiresAt: 'never' }],
+      ['claims as a string', { scopes: [], claims: 'all' }],
+      ['a scope with a space', { scopes: ['rx:read admin'] }],
+    ])('a malformed principal (%s) → 503 + Retry-After, never cached', async (_name, answer) => {
+      let calls = 0;
+      customAnswer = () => {
+        calls += 1;
+        return answer;
+      };
+      const token = `custom-${randomBytes(12).toString('base64url')}`;
+      expect503(await me(app, token));
+      expect503(await me(app, token));
+      expect(calls).toBe(2);
+      customAnswer = () => ({ scopes: ['rx:read'], clientId: 'custom-client' });
+      expect((await me(app, token)).json).toEqual({ me: true, clientId: 'custom-client' });
+      run.attackRejected(2);
+      run.faultSurvived();
+    });
   });
 });

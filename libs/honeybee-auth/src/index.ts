@@ -1,5 +1,6 @@
 export { HoneybeeAuthModule } from './honeybee-auth.module.js';
 export type {
+  BasicCredentialsEncoding,
   ClientAuthMethod,
   HoneybeeAuthModuleOptions,
   HoneybeeInboundOptions,

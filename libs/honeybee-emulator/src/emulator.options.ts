@@ -6,6 +6,8 @@ import type { ApiRoute, PartnersApiOptions, SimulateWebhookTarget } from './api/
 import type { PatientSeed } from './api/patients.store.js';
 import type { AcceptPolicy } from './http/http-utils.js';
 import type { JwtAlgorithm } from './tokens/jwt-keys.js';
+import { doorkeeperProfile } from './doorkeeper.profile.js';
+import type { DoorkeeperProfile, DoorkeeperVersion } from './doorkeeper.profile.js';
 
 /**
  * What *revoke previous token* revokes when a client gets a new token.
@@ -56,8 +58,9 @@ export interface EmulatorSwitches {
   revokePreviousToken?: boolean | RevokePreviousMode;
   /**
    * Answer `invalid_scope` when a client that has scopes asks for none and has no default
-   * scopes (Doorkeeper ≥ 5.6 does this). When `false`, such a request gets a scopeless token.
-   * @default false
+   * scopes (Doorkeeper ≥ 5.6.0.rc2 does this). When `false`, such a request gets a scopeless
+   * token.
+   * @default true with `doorkeeper: 'current'`, false with `'5.5'`
    */
   rejectScopelessRequests?: boolean;
   /** Introspection rules. */
@@ -76,6 +79,12 @@ export interface EmulatorSwitches {
 
 /** Options of {@link HoneybeeEmulator.start}. */
 export interface HoneybeeEmulatorOptions extends EmulatorSwitches {
+  /**
+   * Which Doorkeeper to answer like: `'5.5'` (measured against Doorkeeper 5.5 on Rails 6.1 and
+   * Puma 5) or `'current'` (the newest Doorkeeper). See the README's profile table.
+   * @default 'current'
+   */
+  doorkeeper?: DoorkeeperVersion;
   /**
    * Registered clients.
    * @default [] (add some later with `addClient`)
@@ -132,6 +141,8 @@ export interface HoneybeeEmulatorOptions extends EmulatorSwitches {
 
 /** The normalised, mutable settings one emulator runs with. */
 export interface EmulatorSettings {
+  /** The Doorkeeper version answered like (fixed at start). */
+  readonly profile: DoorkeeperProfile;
   tokenReuse: boolean;
   tokenReuseLimitPercent: number;
   revokePreviousToken: RevokePreviousMode | false;
@@ -216,12 +227,14 @@ export function normalizeOptions(options: HoneybeeEmulatorOptions): {
       typ: options.jwt.typ ?? 'at+jwt',
     };
   }
+  const profile = doorkeeperProfile(options.doorkeeper ?? 'current', 'options.doorkeeper');
   const api = options.api ?? {};
   const settings: EmulatorSettings = {
+    profile,
     tokenReuse: false,
     tokenReuseLimitPercent: 100,
     revokePreviousToken: false,
-    rejectScopelessRequests: false,
+    rejectScopelessRequests: profile.rejectScopelessRequests,
     introspectionOwnApplicationOnly: true,
     serverScopes: options.scopes ? Object.freeze([...options.scopes]) : undefined,
     grantTypes: Object.freeze([...grantTypes]),

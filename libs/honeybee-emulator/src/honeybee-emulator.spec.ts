@@ -2,7 +2,12 @@ import { HoneybeeEmulator } from './honeybee-emulator.js';
 import { ManualClock } from './clock.js';
 import { apiGet, postForm, send } from './testing/http-test.helpers.js';
 
-const APP = { clientId: 'app', clientSecret: 'app-secret', scopes: ['prescriptions:read'] };
+const APP = {
+  clientId: 'app',
+  clientSecret: 'app-secret',
+  scopes: ['prescriptions:read'],
+  defaultScopes: ['prescriptions:read'],
+};
 
 describe('HoneybeeEmulator lifecycle', () => {
   const started: HoneybeeEmulator[] = [];

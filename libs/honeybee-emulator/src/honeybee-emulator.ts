@@ -36,7 +36,10 @@ import type {
 
 /** Options of {@link HoneybeeEmulator.signJwt}. */
 export interface SignJwtOptions {
-  /** Protected-header parameters merged over `{ alg, kid, typ: 'JWT' }` (e.g. a wrong `kid`). */
+  /**
+   * Protected-header parameters merged over `{ alg, kid, typ }` (e.g. a wrong `kid`); `typ` is
+   * the one of issued tokens (`jwt.typ`, `at+jwt` by default), as a real issuer would set it.
+   */
   header?: Partial<JWTHeaderParameters>;
   /**
    * Sets `exp` to `iat + expiresInSeconds`; negative gives an already expired token.
@@ -203,7 +206,13 @@ export class HoneybeeEmulator implements EmulatorUrls {
     const recorder = new RequestRecorder();
     const host = options.host ?? '127.0.0.1';
     const server = await EmulatorServer.listen(
-      { clock, faults, recorder, maxBodyBytes: settings.maxBodyBytes },
+      {
+        clock,
+        faults,
+        recorder,
+        maxBodyBytes: settings.maxBodyBytes,
+        framing: settings.profile.framing,
+      },
       host,
       options.port ?? 0,
     );
@@ -332,7 +341,8 @@ export class HoneybeeEmulator implements EmulatorUrls {
       Object.entries({ ...defaults, ...claims }).filter(([, value]) => value !== undefined),
     );
     if (options.unsecured) return encodeUnsecuredJwt(payload, options.header);
-    return this.#keys.sign(payload, options.header, options.key);
+    const typ = this.#settings.jwt?.typ ?? 'at+jwt';
+    return this.#keys.sign(payload, { typ, ...options.header }, options.key);
   }
 
   /** The JWKS the emulator publishes (same as `GET jwksUri`). */

@@ -8,6 +8,8 @@ export { ManualClock, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { HoneybeeEmulatorError } from './emulator.errors.js';
 export type { OAuthErrorCode } from './emulator.errors.js';
+export { DOORKEEPER_VERSIONS } from './doorkeeper.profile.js';
+export type { DoorkeeperVersion } from './doorkeeper.profile.js';
 export { DEFAULT_JWT_AUDIENCE, DEFAULT_MAX_BODY_BYTES } from './emulator.options.js';
 export type {
   EmulatorSwitches,

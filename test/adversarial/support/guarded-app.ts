@@ -31,9 +31,9 @@ class HitCounter {
 }
 
 /**
- * `GET /health` (public), `GET /rx` (needs `rx:read`), `GET /admin` (needs `admin`), each
- * answering JSON, `ScopesGuard` per route; `POST /webhooks/honeybee` behind
- * `HoneybeeWebhookGuard`.
+ * `GET /health` (public), `GET /me` (any valid token, no scope), `GET /rx` (needs `rx:read`),
+ * `GET /admin` (needs `admin`), each answering JSON, `ScopesGuard` per route;
+ * `POST /webhooks/honeybee` behind `HoneybeeWebhookGuard`.
  */
 @Controller()
 class AdversarialController {
@@ -41,6 +41,12 @@ class AdversarialController {
   @Public()
   health() {
     return { ok: true };
+  }
+
+  @Get('me')
+  @UseGuards(ScopesGuard)
+  me(@CurrentPrincipal('clientId') clientId: string | undefined) {
+    return { me: true, clientId: clientId ?? null };
   }
 
   @Get('rx')

@@ -21,7 +21,9 @@ const parseJson = (text: string): unknown => {
 
 /**
  * One request with `node:http` (which can repeat a header through an array value). The answer
- * goes to the leak scanner. Without `agent`, no keep-alive, so closing an app never waits.
+ * goes to the leak scanner unless `scan` is `false` (a flood that scans a sample of its answers
+ * itself, so that the scanner's copies do not count as the flood's memory). Without `agent`, no
+ * keep-alive, so closing an app never waits.
  */
 export function httpCall(
   url: string,
@@ -30,6 +32,7 @@ export function httpCall(
     headers?: Record<string, string | string[]>;
     body?: string;
     agent?: Agent;
+    scan?: boolean;
   } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -42,7 +45,7 @@ export function httpCall(
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          leakScanner.response(res.statusCode ?? 0, res.headers, text);
+          if (options.scan !== false) leakScanner.response(res.statusCode ?? 0, res.headers, text);
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,

@@ -37,7 +37,7 @@ const MIN_SECRET_LENGTH = 8;
  *   errors (message, stack, `String`, `JSON.stringify`, `util.inspect` at depth 8 with and
  *   without hidden properties, and their `cause` chain) and response status lines, headers
  *   and bodies.
- * - Credentials: client secrets (raw, URL-encoded and inside a Basic header), every token the
+ * - Credentials: client secrets (raw, URL-encoded, form-encoded and inside a Basic header), every token the
  *   watched emulators issued (read at {@link harvest}, so call it before `emu.reset()`), every
  *   JWT a test minted (whole, and its signature alone).
  *
@@ -72,6 +72,10 @@ export class LeakScanner {
   watchClientSecret(clientId: string, secret: string): void {
     this.watchSecret(secret, 'client secret');
     this.watchSecret(encodeURIComponent(secret), 'client secret (URL-encoded)');
+    this.watchSecret(
+      new URLSearchParams([['', secret]]).toString().slice(1),
+      'client secret (form-encoded)',
+    );
     const basic = (user: string, pass: string) => Buffer.from(`${user}:${pass}`).toString('base64');
     this.watchSecret(basic(clientId, secret), 'client secret (Basic credentials)');
     this.watchSecret(

@@ -40,6 +40,18 @@ describe('loadSettings', () => {
     });
   });
 
+  it('reads HONEYBEE_ALLOWED_CLIENT_IDS as a comma-separated list (remote mode only)', () => {
+    const settings = loadSettings({
+      HONEYBEE_CLIENT_ID: 'partner',
+      HONEYBEE_CLIENT_SECRET: 's3cret',
+      HONEYBEE_ALLOWED_CLIENT_IDS: ' pharmacist, lab ,,',
+    });
+    expect(settings.honeybee).toMatchObject({ allowedClientIds: ['pharmacist', 'lab'] });
+    expect(() => loadSettings({ HONEYBEE_ALLOWED_CLIENT_IDS: 'x' })).toThrow(
+      expect.objectContaining({ variable: 'HONEYBEE_ALLOWED_CLIENT_IDS' }),
+    );
+  });
+
   it.each([
     [{ HONEYBEE_CLIENT_ID: 'partner' }, 'HONEYBEE_CLIENT_SECRET'],
     [{ HONEYBEE_CLIENT_SECRET: 's3cret' }, 'HONEYBEE_CLIENT_ID'],

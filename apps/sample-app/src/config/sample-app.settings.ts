@@ -47,6 +47,12 @@ export interface RemoteHoneybeeSettings {
   tokenUrl?: string;
   /** @default the library's (production) */
   apiBaseUrl?: string;
+  /**
+   * The Honeybee clients whose tokens may call this app (`HONEYBEE_ALLOWED_CLIENT_IDS`,
+   * comma-separated), passed as `inbound.allowedClientIds`.
+   * @default any client (the library warns at start-up)
+   */
+  allowedClientIds?: string[];
 }
 
 /** A setting that cannot be used; `variable` names the environment variable. */
@@ -62,7 +68,11 @@ export class SettingsError extends Error {
 }
 
 /** Environment variables that only make sense with real credentials. */
-const REMOTE_ONLY = ['HONEYBEE_TOKEN_URL', 'HONEYBEE_API_BASE_URL'] as const;
+const REMOTE_ONLY = [
+  'HONEYBEE_TOKEN_URL',
+  'HONEYBEE_API_BASE_URL',
+  'HONEYBEE_ALLOWED_CLIENT_IDS',
+] as const;
 
 /**
  * Reads the settings from environment variables. Throws a {@link SettingsError} naming the
@@ -94,6 +104,7 @@ export function loadSettings(env: Record<string, string | undefined>): SampleApp
       clientSecret,
       tokenUrl: value('HONEYBEE_TOKEN_URL'),
       apiBaseUrl: value('HONEYBEE_API_BASE_URL'),
+      allowedClientIds: list(value('HONEYBEE_ALLOWED_CLIENT_IDS')),
     };
   } else {
     const stray = REMOTE_ONLY.find((name) => value(name));
@@ -134,4 +145,13 @@ function integer(
     throw new SettingsError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return parsed;
+}
+
+/** A comma-separated list, blanks dropped; `undefined` when nothing is left. */
+function list(raw: string | undefined): string[] | undefined {
+  const items = raw
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  return items && items.length > 0 ? items : undefined;
 }

@@ -22,8 +22,9 @@ export interface HealthReport {
  * It never calls Honeybee itself. `honeybeeToken` reads the token provider's state: **up**
  * while a token is valid, and also before any token was fetched or after one expired unused
  * (the next call fetches one; the app fetches one at start-up, so this is rare); **down** only
- * when the last attempt to get a token failed and no valid token is left. `tokenStore` (only
- * with `REDIS_URL`) pings the shared store.
+ * when the last attempt to get a token failed and no valid token is left, with the failure's
+ * kind, HTTP status and `X-Request-Id` (never its message or the server's OAuth error text:
+ * the route is public). `tokenStore` (only with `REDIS_URL`) pings the shared store.
  */
 @Controller('health')
 export class HealthController {
@@ -49,12 +50,12 @@ export class HealthController {
 
   private tokenIndicator(): HealthIndicator {
     const { valid, expiresAt, refreshing, lastError } = this.tokens.status();
+    // What our side knows, never what the server said: this route is public, and a token
+    // endpoint that echoes the request (a wrong URL, a proxy) must not publish it here.
     const failure = lastError && {
       kind: lastError.kind,
       httpStatus: lastError.status,
-      error: lastError.error,
       requestId: lastError.requestId,
-      message: lastError.message,
     };
     if (valid) {
       const expires = new Date(expiresAt!).toISOString();

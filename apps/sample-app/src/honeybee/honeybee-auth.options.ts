@@ -1,5 +1,6 @@
 import type { HoneybeeAuthModuleOptions } from 'nestjs-honeybee-auth';
 import type { SampleAppSettings } from '../config/sample-app.settings.js';
+import { DEMO_CALLERS } from './embedded-honeybee.js';
 import type { EmbeddedHoneybee } from './embedded-honeybee.js';
 import type { SharedTokenStore } from './shared-token-store.js';
 
@@ -21,9 +22,13 @@ export function honeybeeAuthOptions(
     // Every HoneybeeHttpService call gets this timeout (axios `timeout`).
     httpTimeoutMs: settings.apiTimeoutMs,
     tokenStore: shared.store ? { store: shared.store } : undefined,
-    // Callers' tokens are opaque: ask Honeybee's token-info endpoint (cached for 60 s).
-    inbound: { verifier: 'token-info' as const },
   };
+  // Callers' tokens are opaque: ask Honeybee's token-info endpoint (cached for 60 s), and accept
+  // only the tokens of the clients that may call this app, not any Honeybee client's.
+  const inbound = (allowedClientIds: string[] | undefined) => ({
+    verifier: 'token-info' as const,
+    allowedClientIds,
+  });
   if (embedded) {
     const { emulator, appClient } = embedded;
     return {
@@ -33,6 +38,8 @@ export function honeybeeAuthOptions(
       apiBaseUrl: emulator.apiBaseUrl,
       allowInsecureLoopback: true,
       webhookSecret: embedded.webhookSecret,
+      // The demo callers; a token of any other client of the emulator is refused (401).
+      inbound: inbound(DEMO_CALLERS.map((caller) => caller.clientId)),
     };
   }
   const { honeybee } = settings;
@@ -47,6 +54,7 @@ export function honeybeeAuthOptions(
     // refuses http:// for any host that is not loopback either way.
     allowInsecureLoopback: [honeybee.tokenUrl, honeybee.apiBaseUrl].some(isLoopbackHttp),
     webhookSecret: settings.webhookSecret,
+    inbound: inbound(honeybee.allowedClientIds),
   };
 }
 

@@ -66,6 +66,7 @@ describe('toUpstreamException', () => {
     [{ error: 'invalid', error_description: 'bad address' }, ['bad address']],
     ['<html>', ['Honeybee refused the request (422)']],
     [{ errors: { note: ['x'.repeat(300)] } }, [`note ${'x'.repeat(195)}…`]],
+    [{ message: 'bad\n[Nest] LOG forged\u001b[2J\u009b' }, ['bad [Nest] LOG forged [2J ']],
   ])('passes on the reasons of a 422 %j', (data, messages) => {
     expect(answer(answered(422, data))).toMatchObject({ status: 422, body: { message: messages } });
   });

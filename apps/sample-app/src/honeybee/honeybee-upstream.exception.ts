@@ -132,7 +132,12 @@ function validationMessages(error: AxiosError): string[] {
   for (const key of ['message', 'error_description', 'error']) {
     if (messages.length === 0 && typeof body[key] === 'string') messages.push(body[key]);
   }
-  // Passed on to our caller: keep it short.
-  messages = messages.slice(0, 10).map((m) => (m.length > 200 ? `${m.slice(0, 200)}…` : m));
+  // Passed on to our caller and logged: keep it short, on one line (no control characters that
+  // could forge a log line or a terminal escape).
+  messages = messages
+    .slice(0, 10)
+    // eslint-disable-next-line no-control-regex
+    .map((m) => m.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' '))
+    .map((m) => (m.length > 200 ? `${m.slice(0, 200)}…` : m));
   return messages.length ? messages : ['Honeybee refused the request (422)'];
 }

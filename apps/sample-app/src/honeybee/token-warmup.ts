@@ -23,8 +23,13 @@ export class TokenWarmup implements OnApplicationBootstrap {
       );
     } catch (error) {
       if (!(error instanceof HoneybeeTokenError)) throw error;
-      // The message names status, OAuth error and X-Request-Id; never a secret or a token.
-      this.logger.warn(`No access token from Honeybee yet: ${error.message}`);
+      // Our facts only (kind, status, X-Request-Id): no text the server chose.
+      const facts = [
+        `kind ${error.kind}`,
+        error.status !== undefined ? `HTTP ${error.status}` : undefined,
+        error.requestId ? `X-Request-Id ${error.requestId}` : undefined,
+      ].filter(Boolean);
+      this.logger.warn(`No access token from Honeybee yet (${facts.join(', ')})`);
     }
   }
 }

@@ -1,12 +1,17 @@
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import { printable } from './upstream-text.js';
 
 /**
  * Headers and form of a form-encoded request to the authorization server, authenticated with the
  * module's client credentials by exactly one method (Doorkeeper ≥ 5.9.5 refuses a request that
- * uses two): HTTP Basic for `client_secret_basic`, body fields for `client_secret_post`.
+ * uses two): HTTP Basic for `client_secret_basic` (encoded per `basicCredentialsEncoding`), body
+ * fields for `client_secret_post`.
  */
 export function clientAuthenticatedForm(
-  options: Pick<ResolvedHoneybeeAuthOptions, 'clientId' | 'clientSecret' | 'clientAuthMethod'>,
+  options: Pick<
+    ResolvedHoneybeeAuthOptions,
+    'clientId' | 'clientSecret' | 'clientAuthMethod' | 'basicCredentialsEncoding'
+  >,
   fields: Record<string, string>,
 ): { headers: Record<string, string>; body: string } {
   const form = new URLSearchParams(fields);
@@ -15,15 +20,22 @@ export function clientAuthenticatedForm(
     accept: 'application/json',
   };
   if (options.clientAuthMethod === 'client_secret_basic') {
-    // RFC 6749 §2.3.1: each part is form-urlencoded before base64.
-    const user = encodeURIComponent(options.clientId);
-    const pass = encodeURIComponent(options.clientSecret.reveal());
+    // Doorkeeper reads Basic credentials as they are; RFC 6749 §2.3.1 form-urlencodes each part.
+    const encode =
+      options.basicCredentialsEncoding === 'rfc6749' ? formUrlEncode : (part: string) => part;
+    const user = encode(options.clientId);
+    const pass = encode(options.clientSecret.reveal());
     headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
   } else {
     form.set('client_id', options.clientId);
     form.set('client_secret', options.clientSecret.reveal());
   }
   return { headers, body: form.toString() };
+}
+
+/** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B: space is `+`). */
+function formUrlEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
 /**
@@ -53,10 +65,15 @@ export async function readBoundedBody(res: Response, max: number): Promise<strin
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A short reason for a failed `fetch` (`ECONNREFUSED`, `UND_ERR_SOCKET`, …). */
+/**
+ * A short reason for a failed `fetch` (`ECONNREFUSED`, `UND_ERR_SOCKET`, …), on one line: a
+ * parser's message may quote what the server sent.
+ */
 export function networkReason(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? 'unknown network error';
+  const reason =
+    cause?.code ?? cause?.message ?? (err as Error)?.message ?? 'unknown network error';
+  return printable(String(reason), 200);
 }
 
 /** `Retry-After` as seconds (delta-seconds or an HTTP date), or undefined. */

@@ -48,3 +48,35 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
   }
   return out;
 }
+
+/**
+ * Every form a client secret takes in a request to the authorization server, longest first
+ * (so {@link redact} replaces a whole Basic credential before the secret inside it): the
+ * `id:secret` pair and its Basic base64 (raw and with each part form-encoded, padded and not),
+ * the secret percent-encoded (`encodeURIComponent`) and form-encoded (`application/
+ * x-www-form-urlencoded`, space as `+`), each with upper- and lower-case hex, and the raw secret.
+ * A server that echoes the request hands back one of these; all must be redacted.
+ */
+export function credentialForms(clientId: string, secret: string): string[] {
+  const percent = encodeURIComponent(secret);
+  const form = new URLSearchParams([['', secret]]).toString().slice(1);
+  const formId = new URLSearchParams([['', clientId]]).toString().slice(1);
+  const pairs = [
+    `${clientId}:${secret}`,
+    `${encodeURIComponent(clientId)}:${percent}`,
+    `${formId}:${form}`,
+  ];
+  const base64 = pairs.map((p) => Buffer.from(p).toString('base64'));
+  const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
+  const forms = [
+    ...base64,
+    ...base64.map((b) => b.replace(/=+$/, '')),
+    ...pairs,
+    percent,
+    lowerHex(percent),
+    form,
+    lowerHex(form),
+    secret,
+  ];
+  return [...new Set(forms)].sort((a, b) => b.length - a.length);
+}

@@ -1,5 +1,5 @@
-/** RFC 6750 §2.1 `b64token`. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+import { isB64Token } from '../common/b64token.js';
+
 /** Separator between `auth-scheme` and credentials (RFC 9110 §11.4 says 1*SP; tabs are tolerated). */
 const SEPARATOR = /^[ \t]+/;
 
@@ -210,7 +210,7 @@ function tokenProblem(token: string, maxLength: number): string | undefined {
   if (token.length === 0) return 'The Bearer token is empty';
   if (token.length > maxLength) return `The Bearer token is longer than ${maxLength} characters`;
   if (/[ \t]/.test(token)) return 'The request carries more than one Bearer token';
-  if (!B64TOKEN.test(token)) return 'The Bearer token is malformed';
+  if (!isB64Token(token)) return 'The Bearer token is malformed';
   return undefined;
 }
 

@@ -1,7 +1,10 @@
 import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
 import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
-import type { ClientAuthMethod } from '../options/honeybee-auth-options.interface.js';
+import type {
+  BasicCredentialsEncoding,
+  ClientAuthMethod,
+} from '../options/honeybee-auth-options.interface.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { IntrospectionVerifier } from './introspection.verifier.js';
 
@@ -18,12 +21,16 @@ describe('IntrospectionVerifier', () => {
   });
   afterEach(() => server.stop());
 
-  const make = (clientAuthMethod: ClientAuthMethod = 'client_secret_post') =>
+  const make = (
+    clientAuthMethod: ClientAuthMethod = 'client_secret_post',
+    basicCredentialsEncoding?: BasicCredentialsEncoding,
+  ) =>
     new IntrospectionVerifier(
       resolveOptions({
         clientId: 'my-app',
         clientSecret: SECRET,
         clientAuthMethod,
+        basicCredentialsEncoding,
         tokenUrl: server.tokenUrl,
         allowInsecureLoopback: true,
         inbound: { verifier: 'introspection', verifyTimeoutMs: 200 },
@@ -48,17 +55,22 @@ describe('IntrospectionVerifier', () => {
     expect(req.headers.authorization).toBeUndefined();
   });
 
-  it('with client_secret_basic, uses HTTP Basic only (RFC 6749 §2.3.1 encoding)', async () => {
+  it('with client_secret_basic, uses HTTP Basic only, credentials as they are', async () => {
     server.respond(() => ({ body: { active: false } }));
     await make('client_secret_basic').verify(TOKEN);
     const [req] = server.requests;
-    const basic = Buffer.from(
-      `${encodeURIComponent('my-app')}:${encodeURIComponent(SECRET)}`,
-    ).toString('base64');
+    const basic = Buffer.from(`my-app:${SECRET}`).toString('base64');
     expect(req.headers.authorization).toBe(`Basic ${basic}`);
     expect(req.form.has('client_id')).toBe(false);
     expect(req.form.has('client_secret')).toBe(false);
     expect(req.form.get('token')).toBe(TOKEN);
+  });
+
+  it('form-urlencodes the Basic parts with basicCredentialsEncoding rfc6749', async () => {
+    server.respond(() => ({ body: { active: false } }));
+    await make('client_secret_basic', 'rfc6749').verify(TOKEN);
+    const basic = Buffer.from('my-app:client-secret-with%3Acolon%26amp').toString('base64');
+    expect(server.requests[0].headers.authorization).toBe(`Basic ${basic}`);
   });
 
   it('reads an active token: scope string, client_id, sub, exp', async () => {
@@ -80,6 +92,11 @@ describe('IntrospectionVerifier', () => {
       expiresAt: exp * 1000,
       claims: expect.objectContaining({ active: true }),
     });
+  });
+
+  it('reads an empty scope string as no scope', async () => {
+    server.respond(() => ({ body: { active: true, scope: '', client_id: 'partner' } }));
+    expect(await make().verify(TOKEN)).toMatchObject({ clientId: 'partner', scopes: [] });
   });
 
   it('answers null for active:false, an active token already expired, or a non-access token', async () => {
@@ -113,7 +130,15 @@ describe('IntrospectionVerifier', () => {
     ['active missing', { body: { scope: 'a' } }],
     ['active as a string', { body: { active: 'true' } }],
     ['scope as an array', { body: { active: true, scope: ['a'] } }],
-    ['exp as a string', { body: { active: true, exp: '123' } }],
+    ['exp as a string', { body: { active: true, scope: 'a', exp: '123' } }],
+    ['{}', { body: {} }],
+    ['{"status":"ok"}', { body: { status: 'ok' } }],
+    ['active true alone (no scope)', { body: { active: true } }],
+    ['active as 1', { body: { active: 1, scope: 'a' } }],
+    ['a scope with a tab', { body: { active: true, scope: 'rx:read\tadmin' } }],
+    ['a scope with a quote', { body: { active: true, scope: 'rx:"read"' } }],
+    ['client_id as a number', { body: { active: true, scope: 'a', client_id: 7 } }],
+    ['token_type as an object', { body: { active: true, scope: 'a', token_type: {} } }],
   ])('is unavailable on %s', async (_what, answer) => {
     server.respond(() => answer);
     await expect(make().verify(TOKEN)).rejects.toBeInstanceOf(HoneybeeVerifierUnavailableError);

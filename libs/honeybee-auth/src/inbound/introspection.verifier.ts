@@ -1,9 +1,9 @@
 import type { Clock } from '../common/clock.js';
 import { clientAuthenticatedForm } from '../common/http.js';
-import { normalizeScopes, parseScopeString } from '../common/scopes.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
+import { introspectionPrincipal } from './introspection-answer.parser.js';
 import { fetchVerifierResponse, parseJsonObject } from './verifier-fetch.js';
 
 const WHAT = 'Introspection request';
@@ -13,9 +13,11 @@ const WHAT = 'Introspection request';
  * `token` and `token_type_hint=access_token`, authenticated with this module's client
  * credentials by exactly one method (`clientAuthMethod`).
  *
- * - 200 `active: true`: valid. `scope` is a space-delimited **string** here; `client_id`,
- *   `sub` and `exp` (epoch seconds) are read when present.
+ * - 200 `active: true` with a `scope` string ({@link introspectionPrincipal}): valid. `scope`
+ *   is a space-delimited **string** here; `client_id`, `sub` and `exp` (epoch seconds) are
+ *   read when present.
  * - 200 `active: false`, or an active token whose `exp` has passed: invalid (`null`).
+ * - a 200 of any other shape: unavailable (503, never cached).
  * - 400, 401 or 403: the server refused *our* credentials, which says nothing about the
  *   token: unavailable (503), never "invalid token".
  * - anything else, a timeout, a network error or an unreadable 200: unavailable.
@@ -57,32 +59,8 @@ export class IntrospectionVerifier implements TokenVerifier {
     }
     if (res.status !== 200) throw unavailable(`the endpoint answered HTTP ${res.status}`);
 
-    const body = parseJsonObject(WHAT, res);
-    if (typeof body.active !== 'boolean') throw unavailable('"active" is not a boolean');
-    if (!body.active) return null;
-
-    if (body.scope !== undefined && body.scope !== null && typeof body.scope !== 'string') {
-      throw unavailable('"scope" is not a string');
-    }
-    if (body.exp !== undefined && body.exp !== null && !isFiniteNumber(body.exp)) {
-      throw unavailable('"exp" is not a number');
-    }
-    const expiresAt = isFiniteNumber(body.exp) ? body.exp * 1000 : undefined;
-    if (expiresAt !== undefined && expiresAt <= this.clock.now()) return null;
-    // A refresh token is "active" too; only an access token may open a route.
-    if (typeof body.token_type === 'string' && body.token_type.toLowerCase() !== 'bearer') {
-      return null;
-    }
-    return {
-      clientId: typeof body.client_id === 'string' ? body.client_id : undefined,
-      subject: typeof body.sub === 'string' ? body.sub : undefined,
-      scopes: normalizeScopes(typeof body.scope === 'string' ? parseScopeString(body.scope) : []),
-      expiresAt,
-      claims: body,
-    };
+    return introspectionPrincipal(parseJsonObject(WHAT, res), this.clock.now(), (why) =>
+      unavailable(`the answer is not an RFC 7662 introspection answer: ${why}`),
+    );
   }
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
 }

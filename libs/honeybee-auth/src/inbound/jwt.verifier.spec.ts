@@ -104,6 +104,34 @@ describe('JwtVerifier', () => {
     expect(await make().verify(await sign({ scope: 'a', ...claims }))).toBeNull();
   });
 
+  it.each(['at+jwt', 'AT+JWT', 'application/at+jwt', 'Application/AT+JWT'])(
+    'accepts typ %s (RFC 9068 §4, case-insensitive)',
+    async (typ) => {
+      const token = await sign({ scope: 'a' }, rsa, { typ });
+      expect(await make().verify(token)).toMatchObject({ scopes: ['a'] });
+    },
+  );
+
+  it.each<[string, Record<string, unknown>]>([
+    ['JWT (an ID token)', { typ: 'JWT' }],
+    ['absent', { typ: undefined }],
+    ['logout+jwt (a logout token)', { typ: 'logout+jwt' }],
+    ['at+jwt with a suffix', { typ: 'at+jwt2' }],
+    ['application/jwt', { typ: 'application/jwt' }],
+  ])('answers null for a genuine token whose typ is %s', async (_what, header) => {
+    const token = await sign({ scope: 'a' }, rsa, header);
+    expect(await make().verify(token)).toBeNull();
+  });
+
+  it('accepts any typ with requireAtJwtType: false', async () => {
+    const v = make({ requireAtJwtType: false });
+    for (const typ of ['JWT', undefined, 'at+jwt']) {
+      expect(await v.verify(await sign({ scope: 'a' }, rsa, { typ }))).toMatchObject({
+        scopes: ['a'],
+      });
+    }
+  });
+
   it('answers null without exp', async () => {
     const token = await new SignJWT({ iss: ISSUER, aud: AUDIENCE })
       .setProtectedHeader({ alg: 'RS256', kid: rsa.kid })

@@ -6,6 +6,7 @@ import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-un
 import type { ResolvedJwtVerifierOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 import { readBoundedBody } from '../common/http.js';
+import { printable } from '../common/upstream-text.js';
 import { MAX_VERIFIER_RESPONSE_BYTES } from './verifier-fetch.js';
 
 /**
@@ -28,7 +29,10 @@ const INVALID_TOKEN_CODES = new Set([
  * The `jwt` verifier: checks a JWT access token locally with `jose` against the issuer's JWKS.
  *
  * Signature (algorithms from the allow-list only), `iss`, `aud`, `exp` (required), `nbf`,
- * with `clockToleranceSeconds` of leeway and the module's clock as "now". Scopes come from a
+ * with `clockToleranceSeconds` of leeway and the module's clock as "now", and the header's
+ * `typ`: `at+jwt` or `application/at+jwt` in any case (RFC 9068 §4), so that an ID token or a
+ * logout token of the same issuer and audience is not taken for an access token (unless
+ * `requireAtJwtType` is off, for issuers that do not set it). Scopes come from a
  * `scope` string (RFC 9068) or an `scp` array; any other type makes the token invalid. The
  * client id is `client_id`, else `azp`.
  *
@@ -61,12 +65,14 @@ export class JwtVerifier implements TokenVerifier {
         clockTolerance: this.options.clockToleranceSeconds,
         requiredClaims: ['exp'],
         currentDate: new Date(this.clock.now()),
+        // jose compares case-insensitively, without an `application/` prefix (RFC 9068 §4).
+        typ: this.options.requireAtJwtType ? 'at+jwt' : undefined,
       }));
     } catch (err) {
       const code = (err as { code?: unknown })?.code;
       if (typeof code === 'string' && INVALID_TOKEN_CODES.has(code)) return null;
       throw new HoneybeeVerifierUnavailableError(
-        `JWT verification could not get the signing keys: ${describe(err)}`,
+        `JWT verification could not get the signing keys: ${printable(describe(err), 300)}`,
         { cause: err },
       );
     }

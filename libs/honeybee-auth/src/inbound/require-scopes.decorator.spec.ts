@@ -96,6 +96,54 @@ describe('scope decorators', () => {
       expect(routeOf(C, 'authenticated')).toEqual({ public: false, allOf: [], anyOf: [] });
     });
 
+    it('on a base controller is not inherited: a subclass requires a token (fail closed)', () => {
+      @Public()
+      class BasePublic {
+        status() {}
+      }
+      class Admin extends BasePublic {
+        users() {}
+      }
+      expect(routeOf(BasePublic, 'status').public).toBe(true);
+      expect(routeOf(Admin, 'users')).toEqual({ public: false, allOf: [], anyOf: [] });
+      // The inherited handler is served under the subclass: not public either.
+      expect(routeOf(Admin, 'status').public).toBe(false);
+    });
+
+    it('is inherited with the handler it marks, until a subclass overrides that handler', () => {
+      class Base {
+        @Public()
+        ping() {}
+        @Public()
+        version() {}
+      }
+      @RequireScopes('admin')
+      class Admin extends Base {
+        override version() {}
+      }
+      expect(routeOf(Admin, 'ping').public).toBe(true);
+      expect(routeOf(Admin, 'version')).toEqual({ public: false, allOf: ['admin'], anyOf: [] });
+    });
+
+    it('a subclass marked @Public() itself is public; scopes stay inherited', () => {
+      @RequireScopes('base')
+      class Base {}
+      @Public()
+      class Open extends Base {
+        m() {}
+      }
+      // The inherited scope names a requirement on the controller: the contradiction fails closed.
+      expect(routeOf(Open, 'm')).toEqual({ public: false, allOf: ['base'], anyOf: [] });
+      @Public()
+      class PlainOpen {}
+      class OpenChild extends PlainOpen {}
+      @Public()
+      class OpenAgain extends OpenChild {
+        m() {}
+      }
+      expect(routeOf(OpenAgain, 'm').public).toBe(true);
+    });
+
     it('fails closed when one target carries both @Public() and scopes', () => {
       class C {
         @Public()

@@ -60,6 +60,11 @@ export function RequireAnyScope(...scopes: string[]): ClassDecorator & MethodDec
  * (and no principal is attached). On a controller it opens every handler that names no scope
  * itself. A target that carries both `@Public()` and a scope requirement is **not** public:
  * the contradiction fails closed. See {@link readRouteAuthorization}.
+ *
+ * On a controller class it is **not inherited**: a controller that extends a `@Public()` one
+ * requires a token unless it is marked `@Public()` itself (scopes, by contrast, are inherited).
+ * On a handler it belongs to that method: a subclass that inherits the method unchanged
+ * serves it public; one that overrides it decides afresh.
  */
 export function Public(): ClassDecorator & MethodDecorator {
   return SetMetadata(PUBLIC_KEY, true);
@@ -79,12 +84,16 @@ export interface RouteAuthorization {
  * Reads the authorization metadata of the route `context` is about to run.
  *
  * Scopes are merged with `Reflector.getAllAndMerge` on purpose: a controller's requirement is
- * a floor that its handlers cannot lower. `@Public()` is read per level instead, so the most
- * specific level decides:
+ * a floor that its handlers cannot lower, and a subclass inherits its base's. `@Public()` is
+ * read per level instead, so the most specific level decides:
  * - a handler marked `@Public()` that names no scope itself is public, whatever its controller
  *   requires;
  * - a handler of a `@Public()` controller is public unless the handler or the controller names
  *   a scope (`@RequireScopes()`, even empty, or `@RequireAnyScope()`).
+ *
+ * A controller's `@Public()` is read from the class itself, never through its prototype chain
+ * (`Reflect.getOwnMetadata`): a subclass of a public base controller is not public, so new
+ * handlers added to it are never opened by accident (fail closed).
  */
 export function readRouteAuthorization(
   reflector: Reflector,
@@ -98,7 +107,9 @@ export function readRouteAuthorization(
   const namesScopes = (target: object) =>
     reflector.get(REQUIRED_SCOPES_KEY, target as never) !== undefined ||
     reflector.get(REQUIRED_ANY_SCOPE_KEY, target as never) !== undefined;
-  const isPublic = (target: object) => reflector.get(PUBLIC_KEY, target as never) === true;
+  // Own metadata only: a class-level @Public() must not reach subclasses through the prototype
+  // chain (Reflect.getMetadata would walk it). A handler is a function; it has no such chain.
+  const isPublic = (target: object) => Reflect.getOwnMetadata(PUBLIC_KEY, target) === true;
 
   const handlerNamesScopes = namesScopes(handler);
   const open =

@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import { maskToken } from '../common/secret.js';
+import { printable } from '../common/upstream-text.js';
 import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import {
@@ -17,6 +18,7 @@ import {
 import type { HoneybeeAuthException } from './bearer-challenge.exceptions.js';
 import { extractBearerToken } from './bearer-token.extractor.js';
 import type { BearerTokenExtraction } from './bearer-token.extractor.js';
+import { warnIfAnyClientAccepted } from './allowed-clients.policy.js';
 import { ContextAuthorizer } from './contexts/context.authorizer.js';
 import { HONEYBEE_PRINCIPAL_PROPERTY } from './current-principal.decorator.js';
 import {
@@ -27,25 +29,13 @@ import {
 import type { RouteAuthorization } from './require-scopes.decorator.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 import { VerificationCache } from './verification.cache.js';
+import { markVerified, verifiedEarlier } from './verified-request.marker.js';
 
 /** The answer for a public route: one settled promise, shared (nothing to allocate per call). */
 const GRANTED = Promise.resolve(true);
 
 /** At most one "verifier unavailable" warning per this many ms; the rest are counted. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
-
-/**
- * The principal already established for a request, so that a global `ScopesGuard` followed by
- * a route-level one verifies the token once even with the cache switched off. A symbol-keyed
- * property of the request, not a module-level WeakMap keyed by it: a WeakMap entry per request
- * is an ephemeron that every GC must process, which showed up as extra GC time per request.
- */
-const VERIFIED = Symbol('honeybee-auth:verified');
-
-interface Verified {
-  readonly token: string;
-  readonly principal: HoneybeePrincipal;
-}
 
 /**
  * Lets a request through only with a valid Honeybee Bearer token that carries the scopes the
@@ -61,9 +51,9 @@ interface Verified {
  * |---|---|---|
  * | 401 | no Bearer credentials | `WWW-Authenticate: Bearer realm="…"` |
  * | 400 | malformed, duplicated or oversized credentials | `… error="invalid_request"` |
- * | 401 | invalid, expired or revoked token | `… error="invalid_token"` |
+ * | 401 | invalid, expired or revoked token, or one of a client not in `allowedClientIds` | `… error="invalid_token"` |
  * | 403 | a required scope is missing | `… error="insufficient_scope", scope="…"` |
- * | 503 | the verifier cannot decide (down, slow, 5xx, garbage) | `Retry-After` |
+ * | 503 | the verifier cannot decide (down, slow, 5xx, an answer it does not recognise, too many verifications in flight) | `Retry-After` |
  *
  * It fails closed: an error while verifying is a 503, never a 200 or a 500. On Express and
  * Fastify, and with the same rules on GraphQL resolvers, WebSocket gateways and microservice
@@ -90,6 +80,7 @@ export class ScopesGuard implements CanActivate {
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
     @Inject(VerificationCache) private readonly cache: VerificationCache,
   ) {
+    warnIfAnyClientAccepted(options.inbound, this.logger);
     this.contexts = new ContextAuthorizer(
       (route, extraction, carrier, response) =>
         this.authorize(route, extraction, carrier as Record<string, unknown>, response),
@@ -144,10 +135,9 @@ export class ScopesGuard implements CanActivate {
     }
 
     const { token } = extraction;
-    const earlier = (request as Record<symbol, Verified | undefined>)[VERIFIED];
     let principal: HoneybeePrincipal | null;
     try {
-      principal = earlier?.token === token ? earlier.principal : await this.cache.verify(token);
+      principal = verifiedEarlier(request, token, this.options) ?? (await this.cache.verify(token));
     } catch (err) {
       this.logUnavailable(token, err);
       this.reject(
@@ -190,8 +180,7 @@ export class ScopesGuard implements CanActivate {
       );
     }
 
-    // Non-enumerable: the request already shows the token in its headers; nothing more.
-    Object.defineProperty(request, VERIFIED, { value: { token, principal }, configurable: true });
+    markVerified(request, token, principal, this.options);
     request[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
     return true;
   }
@@ -227,7 +216,8 @@ export class ScopesGuard implements CanActivate {
     const more = this.unavailableSinceLog;
     this.lastUnavailableLogAt = now;
     this.unavailableSinceLog = 0;
-    const reason = err instanceof Error ? err.message : String(err);
+    // A custom verifier's error may quote anything an upstream server said: one line, no escapes.
+    const reason = printable(err instanceof Error ? err.message : String(err), 300);
     this.logger.warn(
       `Answered 503: token ${maskToken(token)} could not be verified: ${reason}` +
         (more > 0 ? ` (${more} more since the last report)` : ''),

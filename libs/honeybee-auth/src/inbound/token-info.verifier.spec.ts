@@ -57,8 +57,21 @@ describe('TokenInfoVerifier', () => {
     expect(req.headers.accept).toBe('application/json');
   });
 
-  it('reads a resource owner as the subject and tolerates a missing expiry', async () => {
-    server.respond(() => ({ body: { resource_owner_id: 42, scope: [], expires_in: null } }));
+  /** Doorkeeper's token-info answer, with `over` replacing (or, as `undefined`, removing) fields. */
+  const doorkeeper = (over: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      resource_owner_id: null,
+      scope: ['rx:read'],
+      expires_in: 4223,
+      application: { uid: 'partner-app' },
+      created_at: 1592972935,
+      ...over,
+    });
+
+  it('reads a resource owner as the subject and a null expires_in as no expiry', async () => {
+    server.respond(() => ({
+      body: doorkeeper({ resource_owner_id: 42, scope: [], expires_in: null }),
+    }));
     expect(await verifier.verify(TOKEN)).toMatchObject({ subject: '42', scopes: [] });
     expect((await verifier.verify(TOKEN))?.expiresAt).toBeUndefined();
   });
@@ -66,14 +79,60 @@ describe('TokenInfoVerifier', () => {
   it('answers null (invalid) on 401 and on a token with no lifetime left', async () => {
     server.respond(() => ({ status: 401, body: '' }));
     expect(await verifier.verify(TOKEN)).toBeNull();
-    server.respond(() => ({ body: { scope: [], expires_in: 0 } }));
+    // Doorkeeper's own 401: a JSON body, one description for revoked, expired and unknown.
+    server.respond(() => ({
+      status: 401,
+      headers: {
+        'www-authenticate':
+          'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"',
+      },
+      body: {
+        error: 'invalid_token',
+        error_description: 'The access token is invalid',
+        state: 'unauthorized',
+      },
+    }));
     expect(await verifier.verify(TOKEN)).toBeNull();
+    server.respond(() => ({ body: doorkeeper({ expires_in: 0 }) }));
+    expect(await verifier.verify(TOKEN)).toBeNull();
+  });
+
+  // A 200 that is not Doorkeeper's token info (a wrong tokenInfoUrl, a proxy, a gateway) says
+  // nothing about the token: "cannot verify", never a principal without scopes.
+  it.each([
+    ['{}', '{}'],
+    ['{"status":"ok"}', '{"status":"ok"}'],
+    ['a gateway error', '{"error":"upstream_timeout"}'],
+    ['an introspection answer', '{"active":false}'],
+    ['an active introspection answer', '{"active":true,"scope":"rx:read","client_id":"x"}'],
+    ['no scope', doorkeeper({ scope: undefined })],
+    ['scope as a string', doorkeeper({ scope: 'rx:read' })],
+    ['scope holding a space', doorkeeper({ scope: ['rx:read admin'] })],
+    ['no application', doorkeeper({ application: undefined })],
+    ['application null', doorkeeper({ application: null })],
+    ['application.uid missing', doorkeeper({ application: {} })],
+    ['application.uid a number', doorkeeper({ application: { uid: 7 } })],
+    ['application.uid empty', doorkeeper({ application: { uid: '' } })],
+    ['no created_at', doorkeeper({ created_at: undefined })],
+    ['created_at a string', doorkeeper({ created_at: '1592972935' })],
+    ['no expires_in', doorkeeper({ expires_in: undefined })],
+    ['resource_owner_id an object', doorkeeper({ resource_owner_id: { id: 1 } })],
+  ])('is unavailable on a 200 with %s', async (_what, body) => {
+    server.respond(() => ({ body }));
+    expect((await unavailable()).message).toMatch(/not Doorkeeper's token info/);
   });
 
   it.each([500, 502, 503, 403, 404, 429])('is unavailable on HTTP %i', async (status) => {
     server.respond(() => ({ status, body: { error: 'x' }, headers: { 'x-request-id': 'req-9' } }));
     const err = await unavailable();
     expect(err).toMatchObject({ status, requestId: 'req-9' });
+  });
+
+  it('quotes no X-Request-Id that is not 1 to 128 visible ASCII characters', async () => {
+    server.respond(() => ({ status: 503, headers: { 'x-request-id': 'req\u009b31m-9' } }));
+    expect((await unavailable()).requestId).toBeUndefined();
+    server.respond(() => ({ status: 503, headers: { 'x-request-id': 'r'.repeat(129) } }));
+    expect((await unavailable()).requestId).toBeUndefined();
   });
 
   it('does not follow a redirect', async () => {
@@ -85,9 +144,9 @@ describe('TokenInfoVerifier', () => {
   it.each([
     ['HTML', '<html>bad gateway</html>'],
     ['a JSON array', '[]'],
-    ['scope of the wrong type', JSON.stringify({ scope: 7, expires_in: 10 })],
-    ['scope with a non-string', JSON.stringify({ scope: ['a', 1], expires_in: 10 })],
-    ['expires_in as a string', JSON.stringify({ scope: [], expires_in: '10' })],
+    ['scope of the wrong type', doorkeeper({ scope: 7 })],
+    ['scope with a non-string', doorkeeper({ scope: ['a', 1] })],
+    ['expires_in as a string', doorkeeper({ expires_in: '10' })],
   ])('is unavailable on a 200 with %s', async (_what, body) => {
     server.respond(() => ({ body }));
     await unavailable();

@@ -1,8 +1,8 @@
 import type { Clock } from '../common/clock.js';
-import { normalizeScopes, parseScopeString } from '../common/scopes.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
+import { tokenInfoPrincipal } from './token-info-answer.parser.js';
 import { fetchVerifierResponse, parseJsonObject } from './verifier-fetch.js';
 
 const WHAT = 'Token-info request';
@@ -11,10 +11,12 @@ const WHAT = 'Token-info request';
  * The `token-info` verifier: Doorkeeper's `GET /oauth/token/info`, authenticated with the token
  * being checked (no client credentials needed).
  *
- * - 200: valid. `scope` is an **array** here; `application.uid` is the client id;
- *   `expires_in` is the *remaining* lifetime, so the expiry is local send time + `expires_in`.
+ * - 200 in Doorkeeper's shape ({@link tokenInfoPrincipal}): valid. `scope` is an **array**
+ *   here; `application.uid` is the client id; `expires_in` is the *remaining* lifetime, so the
+ *   expiry is local send time + `expires_in`.
  * - 401: invalid, expired or revoked (`null`).
- * - anything else, a timeout, a network error or an unreadable 200: unavailable.
+ * - anything else, a 200 of any other shape, a timeout or a network error: unavailable (503,
+ *   never cached): an answer that is not token info cannot say that a token is valid.
  */
 export class TokenInfoVerifier implements TokenVerifier {
   constructor(
@@ -44,41 +46,8 @@ export class TokenInfoVerifier implements TokenVerifier {
       });
     if (res.status !== 200) throw unavailable(`the endpoint answered HTTP ${res.status}`);
 
-    const body = parseJsonObject(WHAT, res);
-    const scopes = readScopes(body.scope);
-    if (!scopes) throw unavailable('"scope" is neither an array of strings nor a string');
-    const expiresIn = body.expires_in;
-    if (expiresIn !== undefined && expiresIn !== null && !isFiniteNumber(expiresIn)) {
-      throw unavailable('"expires_in" is not a number');
-    }
-    // Doorkeeper answers 401 for an expired token; a zero lifetime left means the same.
-    if (isFiniteNumber(expiresIn) && expiresIn <= 0) return null;
-
-    const application = body.application as { uid?: unknown } | null | undefined;
-    const clientId = typeof application?.uid === 'string' ? application.uid : undefined;
-    const owner = body.resource_owner_id;
-    const subject =
-      typeof owner === 'string' || typeof owner === 'number' ? String(owner) : undefined;
-    return {
-      clientId,
-      subject,
-      scopes,
-      expiresAt: isFiniteNumber(expiresIn) ? sentAt + expiresIn * 1000 : undefined,
-      claims: body,
-    };
+    return tokenInfoPrincipal(parseJsonObject(WHAT, res), sentAt, (why) =>
+      unavailable(`the answer is not Doorkeeper's token info: ${why}`),
+    );
   }
-}
-
-/** Token-info's `scope` array (a space-delimited string is tolerated); `undefined` if neither. */
-function readScopes(value: unknown): string[] | undefined {
-  if (value === undefined || value === null) return [];
-  if (typeof value === 'string') return normalizeScopes(parseScopeString(value));
-  if (Array.isArray(value) && value.every((s) => typeof s === 'string')) {
-    return normalizeScopes(value as string[]);
-  }
-  return undefined;
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
 }

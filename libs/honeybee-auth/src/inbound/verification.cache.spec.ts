@@ -1,6 +1,9 @@
 import type { Clock } from '../common/clock.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
-import type { HoneybeeVerificationCacheOptions } from '../options/honeybee-auth-options.interface.js';
+import type {
+  HoneybeeInboundOptions,
+  HoneybeeVerificationCacheOptions,
+} from '../options/honeybee-auth-options.interface.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 import { VerificationCache } from './verification.cache.js';
@@ -41,11 +44,15 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-function setup(cache: HoneybeeVerificationCacheOptions = {}, verifyTimeoutMs = 5000) {
+function setup(
+  cache: HoneybeeVerificationCacheOptions = {},
+  verifyTimeoutMs = 5000,
+  inbound: HoneybeeInboundOptions = {},
+) {
   const options = resolveOptions({
     clientId: 'c',
     clientSecret: 's',
-    inbound: { cache, verifyTimeoutMs },
+    inbound: { cache, verifyTimeoutMs, ...inbound },
   });
   const clock = new TestClock();
   const verifier = new ScriptedVerifier();
@@ -201,6 +208,16 @@ describe('VerificationCache', () => {
     ['scopes missing', { clientId: 'x' }],
     ['a bad scope', { scopes: ['has space'] }],
     ['a NaN expiry', { scopes: [], expiresAt: Number.NaN }],
+    ['undefined', undefined],
+    ['true', true],
+    ['an array', []],
+    ['{}', {}],
+    ['scopes as a string', { scopes: 'a' }],
+    ['a numeric clientId', { scopes: [], clientId: 7 }],
+    ['an empty clientId', { scopes: [], clientId: '' }],
+    ['a numeric subject', { scopes: [], subject: 7 }],
+    ['an expiry as a string', { scopes: [], expiresAt: '1700000000000' }],
+    ['claims as a string', { scopes: [], claims: 'x' }],
   ])('turns a malformed principal (%s) into unavailability', async (_why, value) => {
     const { cache, verifier } = setup();
     verifier.answer = async () => value as unknown as HoneybeePrincipal;
@@ -232,5 +249,76 @@ describe('VerificationCache', () => {
     const pending = cache.verify('tok');
     cache.onModuleDestroy();
     await expect(pending).rejects.toThrow(/aborted/);
+  });
+
+  describe('inbound.allowedClientIds', () => {
+    const allowing = () => setup({}, 5000, { allowedClientIds: ['partner'] });
+
+    it('accepts a token of a listed client', async () => {
+      const { cache, verifier } = allowing();
+      verifier.answer = async () => principal({ clientId: 'partner' });
+      expect(await cache.verify('tok')).toMatchObject({ clientId: 'partner' });
+    });
+
+    it('answers a token of another client, or of an unknown one, as invalid (and caches that)', async () => {
+      const { cache, verifier } = allowing();
+      verifier.answer = async (token) =>
+        principal({ clientId: token === 'other' ? 'another-partner' : undefined });
+      expect(await cache.verify('other')).toBeNull();
+      expect(await cache.verify('other')).toBeNull();
+      expect(await cache.verify('anonymous')).toBeNull();
+      expect(verifier.calls).toEqual(['other', 'anonymous']);
+    });
+
+    it('accepts every client without the option', async () => {
+      const { cache, verifier } = setup();
+      verifier.answer = async () => principal({ clientId: undefined });
+      expect(await cache.verify('tok')).not.toBeNull();
+    });
+  });
+
+  describe('inbound.maxConcurrentVerifications', () => {
+    it('refuses a cache miss at once beyond the bound; joiners and cached tokens pass', async () => {
+      const { cache, verifier } = setup({}, 5000, { maxConcurrentVerifications: 2 });
+      const held = new Map<string, ReturnType<typeof deferred<HoneybeePrincipal | null>>>();
+      verifier.answer = (token) => {
+        const d = deferred<HoneybeePrincipal | null>();
+        held.set(token, d);
+        return d.promise;
+      };
+      const a = cache.verify('a');
+      const b = cache.verify('b');
+      await expect(cache.verify('c')).rejects.toThrow(
+        /2 token verifications are in flight already \(inbound\.maxConcurrentVerifications\)/,
+      );
+      const joined = cache.verify('a'); // the same token joins the verification in flight
+      // Let the verifier calls start (they run on the next microtask).
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(verifier.calls).toEqual(['a', 'b']);
+      held.get('a')!.resolve(principal());
+      await expect(a).resolves.not.toBeNull();
+      await expect(joined).resolves.not.toBeNull();
+      // A slot is free again; 'a' is cached and costs none.
+      const c = cache.verify('c');
+      await expect(cache.verify('a')).resolves.not.toBeNull();
+      await expect(cache.verify('d')).rejects.toBeInstanceOf(HoneybeeVerifierUnavailableError);
+      await new Promise((resolve) => setImmediate(resolve));
+      held.get('b')!.resolve(null);
+      held.get('c')!.reject(new HoneybeeVerifierUnavailableError('down'));
+      await expect(b).resolves.toBeNull();
+      await expect(c).rejects.toThrow('down');
+      // Failures give their slot back too.
+      verifier.answer = async () => principal();
+      await expect(Promise.all(['e', 'f'].map((t) => cache.verify(t)))).resolves.toHaveLength(2);
+    });
+
+    it('defaults to 64', async () => {
+      const { cache, verifier } = setup();
+      verifier.answer = () => new Promise(() => undefined);
+      const pending = Array.from({ length: 64 }, (_, i) => cache.verify(`t${i}`));
+      for (const p of pending) p.catch(() => undefined);
+      await expect(cache.verify('one-more')).rejects.toThrow(/^64 token verifications/);
+      cache.onModuleDestroy();
+    });
   });
 });

@@ -1,10 +1,9 @@
 import type { OnModuleDestroy } from '@nestjs/common';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import * as crypto from 'node:crypto';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
-import { isScopeToken, normalizeScopes } from '../common/scopes.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
@@ -12,6 +11,9 @@ import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interfac
 import { HONEYBEE_TOKEN_VERIFIER } from './token-verifier.provider.js';
 import { deadline } from '../common/deadline.js';
 import { unboundedAbortController } from '../common/deadline.js';
+import { allowedOrNull } from './allowed-clients.policy.js';
+import { checkedPrincipal } from './principal.validator.js';
+import { VerificationLimiter } from './verification.limiter.js';
 
 /** A cached verdict and the clock time (epoch ms) until which it may be used. */
 interface Verdict {
@@ -35,12 +37,20 @@ interface Verdict {
  *   lru-cache's own TTL (which reads `performance.now()`).
  * - Every verification is bounded by `inbound.verifyTimeoutMs`, even a custom verifier that
  *   ignores its `AbortSignal`.
+ * - At most `inbound.maxConcurrentVerifications` verifications run at once; beyond that a cache
+ *   miss is "unavailable" at once (503), so a flood of distinct junk tokens costs a bounded
+ *   number of calls and bounded memory.
+ * - Every answer is checked ({@link checkedPrincipal}: a malformed principal is "unavailable"),
+ *   then the token's client against `inbound.allowedClientIds`: a token of another client is
+ *   an invalid token, cached as such.
  */
 @Injectable()
 export class VerificationCache implements OnModuleDestroy {
   private readonly valid: LRUCache<string, Verdict>;
   private readonly invalid: LRUCache<string, Verdict>;
   private readonly inflight = new Map<string, Promise<HoneybeePrincipal | null>>();
+  private readonly limiter: VerificationLimiter;
+  private readonly logger = new Logger('VerificationCache');
   /** Aborts work in flight on shutdown; one listener per in-flight call, so no listener cap. */
   private readonly shutdown = unboundedAbortController();
 
@@ -52,6 +62,7 @@ export class VerificationCache implements OnModuleDestroy {
     const { maxEntries } = options.inbound.cache;
     this.valid = new LRUCache({ max: maxEntries });
     this.invalid = new LRUCache({ max: maxEntries });
+    this.limiter = new VerificationLimiter(options.inbound.maxConcurrentVerifications);
   }
 
   /**
@@ -69,7 +80,16 @@ export class VerificationCache implements OnModuleDestroy {
     const pending = this.inflight.get(key);
     if (pending) return pending;
 
-    const run = this.verifyAndStore(key, token).finally(() => this.inflight.delete(key));
+    if (!this.limiter.tryAcquire()) {
+      throw new HoneybeeVerifierUnavailableError(
+        `${this.limiter.capacity} token verifications are in flight already ` +
+          '(inbound.maxConcurrentVerifications)',
+      );
+    }
+    const run = this.verifyAndStore(key, token).finally(() => {
+      this.inflight.delete(key);
+      this.limiter.release();
+    });
     this.inflight.set(key, run);
     return run;
   }
@@ -98,7 +118,9 @@ export class VerificationCache implements OnModuleDestroy {
   }
 
   private async verifyAndStore(key: string, token: string): Promise<HoneybeePrincipal | null> {
-    const principal = await this.callVerifier(token);
+    const verified = await this.callVerifier(token);
+    const principal =
+      verified === null ? null : allowedOrNull(this.options.inbound, verified, token, this.logger);
     // Measured after the call: a slow answer must not stretch the cache lifetime.
     const now = this.clock.now();
     const { maxAgeMs, negativeTtlMs } = this.options.inbound.cache;
@@ -154,39 +176,4 @@ function keyOf(token: string): string {
   return typeof crypto.hash === 'function'
     ? crypto.hash('sha256', token, 'base64url')
     : crypto.createHash('sha256').update(token).digest('base64url');
-}
-
-/**
- * A verifier's answer, validated and frozen (it is shared by every request with the token).
- * @throws HoneybeeVerifierUnavailableError when it is not a principal.
- */
-function checkedPrincipal(value: unknown): HoneybeePrincipal {
-  const p = value as Partial<HoneybeePrincipal> | undefined;
-  const bad = (why: string) =>
-    new HoneybeeVerifierUnavailableError(`Token verifier returned a malformed principal: ${why}`);
-  if (p === null || typeof p !== 'object') throw bad('not an object or null');
-  if (
-    !Array.isArray(p.scopes) ||
-    !p.scopes.every((s) => typeof s === 'string' && isScopeToken(s))
-  ) {
-    throw bad('scopes is not an array of scope strings');
-  }
-  if (p.expiresAt !== undefined && !Number.isFinite(p.expiresAt)) {
-    throw bad('expiresAt is not a finite number');
-  }
-  return deepFreeze({
-    clientId: typeof p.clientId === 'string' ? p.clientId : undefined,
-    subject: typeof p.subject === 'string' ? p.subject : undefined,
-    scopes: normalizeScopes(p.scopes),
-    expiresAt: p.expiresAt,
-    claims: p.claims,
-  });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

@@ -1,5 +1,6 @@
 import { deadline } from '../common/deadline.js';
 import { networkReason, readBoundedBody } from '../common/http.js';
+import { safeRequestId } from '../common/upstream-text.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 
 /**
@@ -13,6 +14,7 @@ export interface VerifierHttpResponse {
   status: number;
   headers: Headers;
   body: string;
+  /** `X-Request-Id`, when it is fit to quote (see `safeRequestId`). */
   requestId?: string;
 }
 
@@ -32,7 +34,7 @@ export async function fetchVerifierResponse(
   const limit = deadline(timeoutMs, signal);
   try {
     const res = await fetch(url, { ...init, redirect: 'manual', signal: limit.signal });
-    const requestId = res.headers.get('x-request-id') ?? undefined;
+    const requestId = safeRequestId(res.headers.get('x-request-id'));
     const body = await readBoundedBody(res, MAX_VERIFIER_RESPONSE_BYTES);
     if (body === undefined) {
       throw new HoneybeeVerifierUnavailableError(

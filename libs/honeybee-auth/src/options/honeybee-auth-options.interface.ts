@@ -5,6 +5,17 @@ import type { TokenStore } from '../outbound/token-store.interface.js';
 /** How the client authenticates to the token endpoint. Exactly one is used per request. */
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
 
+/**
+ * How `client_secret_basic` puts the client id and secret into the `Authorization: Basic`
+ * header.
+ * - `'doorkeeper'`: as they are (`base64(id:secret)`). Doorkeeper, Honeybee's authorization
+ *   server, never percent-decodes Basic credentials, so this is what works against it.
+ * - `'rfc6749'`: each part form-urlencoded first (RFC 6749 §2.3.1, Appendix B), for servers
+ *   that decode them. Against Doorkeeper, a secret with `+`, `/`, `=`, `%`, a space or any other
+ *   character the encoding changes then fails with `invalid_client`.
+ */
+export type BasicCredentialsEncoding = 'doorkeeper' | 'rfc6749';
+
 /** Retry policy for transient token-endpoint failures (network, timeout, 5xx, 429). */
 export interface HoneybeeRetryOptions {
   /**
@@ -82,6 +93,14 @@ export interface HoneybeeJwtVerifierOptions {
    * @default 5000
    */
   jwksTimeoutMs?: number;
+  /**
+   * Require the RFC 9068 access-token header `typ: at+jwt` (also `application/at+jwt`, in any
+   * case), so that an ID token or a logout token of the same issuer and audience is never
+   * taken for an access token. Set `false` only for an issuer that does not set `typ` on its
+   * access tokens; then any `typ` (or none) is accepted.
+   * @default true
+   */
+  requireAtJwtType?: boolean;
 }
 
 /** The verdict cache of the inbound guard. */
@@ -106,6 +125,16 @@ export interface HoneybeeVerificationCacheOptions {
 
 /** Options for checking tokens that reach this application (`ScopesGuard`). */
 export interface HoneybeeInboundOptions {
+  /**
+   * The OAuth clients whose tokens this service accepts: a valid token issued to any other
+   * client (another partner's, or a leaked one) is answered 401 `invalid_token`, like an
+   * invalid one. Checked for every verifier: token-info's `application.uid`, introspection's
+   * `client_id`, a JWT's `client_id` (else `azp`), a custom verifier's `clientId`; a token whose
+   * client is unknown is refused. **Set it**: without it, `token-info` and `jwt` accept a token
+   * of any client of the authorization server (a warning says so at start-up).
+   * @default every client
+   */
+  allowedClientIds?: string[];
   /**
    * How a Bearer token is checked: `token-info` (Doorkeeper's `GET /oauth/token/info`, the
    * default, since Honeybee tokens are opaque), `introspection` (RFC 7662, authenticated with
@@ -135,6 +164,14 @@ export interface HoneybeeInboundOptions {
   verifyTimeoutMs?: number;
   /** Verdict cache settings. */
   cache?: HoneybeeVerificationCacheOptions;
+  /**
+   * Most verifications in flight at once (cache misses with distinct tokens). Beyond it a
+   * request whose token is not cached is answered 503 with `Retry-After` at once, so a flood of
+   * distinct junk tokens costs at most this many calls to the authorization server and bounded
+   * memory; cached tokens and requests that join a verification in flight are not affected.
+   * @default 64
+   */
+  maxConcurrentVerifications?: number;
   /**
    * The `realm` of `WWW-Authenticate` challenges.
    * @default 'honeybee'
@@ -210,10 +247,21 @@ export interface HoneybeeAuthModuleOptions {
    */
   scopes?: string[];
   /**
-   * How the client authenticates to the token endpoint.
+   * How the client authenticates to the token endpoint (and, for the `introspection` verifier,
+   * to the introspection endpoint).
    * @default 'client_secret_post'
    */
   clientAuthMethod?: ClientAuthMethod;
+  /**
+   * With `client_secret_basic`: how the credentials are encoded in the Basic header. The
+   * default sends them as they are, which is what Doorkeeper reads (it does not percent-decode
+   * them); `'rfc6749'` form-urlencodes them first, as RFC 6749 §2.3.1 says. Doorkeeper's own
+   * generated secrets are URL-safe and travel unchanged either way; a hand-set secret with
+   * `+`, `/` or `=` works only with `'doorkeeper'`. A `clientId` containing `:` cannot travel
+   * in Basic unencoded and is refused at start-up with `'doorkeeper'`.
+   * @default 'doorkeeper'
+   */
+  basicCredentialsEncoding?: BasicCredentialsEncoding;
   /**
    * Allow `http://` for `127.0.0.1`, `::1` and `localhost` (test servers, the emulator).
    * Any other `http://` URL is refused at start-up either way.
@@ -260,7 +308,11 @@ export interface HoneybeeAuthModuleOptions {
    * @default none: each process holds its own tokens
    */
   tokenStore?: HoneybeeTokenStoreOptions;
-  /** Secret of `X-Honeybee-Secret` on webhooks, for `HoneybeeWebhookGuard`. */
+  /**
+   * Secret of `X-Honeybee-Secret` on webhooks, for `HoneybeeWebhookGuard`: at least 16
+   * printable ASCII characters, without leading or trailing whitespace (a header value never
+   * has any, so such a secret could never match; read from a file, trim its newline).
+   */
   webhookSecret?: string;
   /** Options for checking inbound Bearer tokens (`ScopesGuard`). */
   inbound?: HoneybeeInboundOptions;

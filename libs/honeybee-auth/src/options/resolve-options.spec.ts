@@ -25,6 +25,7 @@ describe('resolveOptions', () => {
       apiBaseUrl: DEFAULT_API_BASE_URL,
       scopes: [],
       clientAuthMethod: 'client_secret_post',
+      basicCredentialsEncoding: 'doorkeeper',
       allowInsecureLoopback: false,
       allowedOrigins: ['https://partners.honeybeehealth.com'],
       refreshMarginMs: 300_000,
@@ -42,6 +43,18 @@ describe('resolveOptions', () => {
       cache: { maxEntries: 10_000, maxAgeMs: 60_000, negativeTtlMs: 5_000 },
     });
     expect(o.clientSecret.reveal()).toBe(SECRET);
+  });
+
+  it('accepts a ":" in clientId when it travels in the body or form-urlencoded', () => {
+    expect(resolveOptions({ ...base, clientId: 'app:one' }).clientId).toBe('app:one');
+    expect(
+      resolveOptions({
+        ...base,
+        clientId: 'app:one',
+        clientAuthMethod: 'client_secret_basic',
+        basicCredentialsEncoding: 'rfc6749',
+      }).basicCredentialsEncoding,
+    ).toBe('rfc6749');
   });
 
   it('normalises scopes and strips a trailing slash from apiBaseUrl', () => {
@@ -71,6 +84,8 @@ describe('resolveOptions', () => {
     ['scopes[1]', { scopes: ['a', 'b c'] }],
     ['scopes[0]', { scopes: ['"quoted"'] }],
     ['clientAuthMethod', { clientAuthMethod: 'private_key_jwt' }],
+    ['basicCredentialsEncoding', { basicCredentialsEncoding: 'base64' }],
+    ['clientId', { clientAuthMethod: 'client_secret_basic', clientId: 'app:one' }],
     ['refreshMarginSeconds', { refreshMarginSeconds: -1 }],
     ['tokenRequestTimeoutMs', { tokenRequestTimeoutMs: 0 }],
     ['httpTimeoutMs', { httpTimeoutMs: -1 }],
@@ -109,8 +124,59 @@ describe('resolveOptions', () => {
     ['inbound.realm', { inbound: { realm: 'a"b' } }],
     ['inbound.cache.maxEntries', { inbound: { cache: { maxEntries: 0 } } }],
     ['webhookSecret', { webhookSecret: '' }],
+    ['webhookSecret', { webhookSecret: 'whsec-0123456789abcdef\n' }],
+    ['webhookSecret', { webhookSecret: ' whsec-0123456789abcdef' }],
+    ['webhookSecret', { webhookSecret: 'whsec-0123456789abcdef\t' }],
+    ['webhookSecret', { webhookSecret: 'x' }],
+    ['webhookSecret', { webhookSecret: 'fifteen-chars-x' }],
+    ['webhookSecret', { webhookSecret: 'whsec-0123456789-é' }],
+    ['webhookSecret', { webhookSecret: 'whsec-0123\n456789abcdef' }],
+    ['inbound.allowedClientIds', { inbound: { allowedClientIds: [] } }],
+    ['inbound.allowedClientIds', { inbound: { allowedClientIds: 'partner' } }],
+    ['inbound.allowedClientIds[1]', { inbound: { allowedClientIds: ['a', ''] } }],
+    ['inbound.allowedClientIds[0]', { inbound: { allowedClientIds: ['partner\n'] } }],
+    ['inbound.allowedClientIds[0]', { inbound: { allowedClientIds: [7] } }],
+    ['inbound.maxConcurrentVerifications', { inbound: { maxConcurrentVerifications: 0 } }],
+    ['inbound.maxConcurrentVerifications', { inbound: { maxConcurrentVerifications: 2.5 } }],
+    [
+      'inbound.jwt.requireAtJwtType',
+      {
+        inbound: {
+          jwt: { jwksUri: 'https://i.test/jwks', issuer: 'i', audience: 'a', requireAtJwtType: 0 },
+        },
+      },
+    ],
   ])('refuses a bad %s', (field, over) => {
     expect(fieldOf({ ...base, ...over })).toBe(field);
+  });
+
+  it('never quotes a refused webhookSecret', () => {
+    const padded = 'whsec-do-not-print-0123456789\n';
+    expect(() => resolveOptions({ ...base, webhookSecret: padded })).toThrow(
+      expect.objectContaining({
+        field: 'webhookSecret',
+        message: expect.not.stringContaining(padded.trim()),
+      }),
+    );
+  });
+
+  it('keeps a 16-character webhookSecret, allowedClientIds as a set, the concurrency bound and typ', () => {
+    const o = resolveOptions({
+      ...base,
+      webhookSecret: 'sixteen-chars-xx',
+      inbound: {
+        allowedClientIds: ['b', 'a', 'b'],
+        maxConcurrentVerifications: 8,
+        jwt: { jwksUri: 'https://i.test/jwks', issuer: 'i', audience: 'a' },
+      },
+    });
+    expect(o.webhookSecret?.reveal()).toBe('sixteen-chars-xx');
+    expect(o.inbound.allowedClientIds).toEqual(new Set(['a', 'b']));
+    expect(o.inbound.maxConcurrentVerifications).toBe(8);
+    expect(o.inbound.jwt?.requireAtJwtType).toBe(true);
+    const defaults = resolveOptions(base).inbound;
+    expect(defaults.allowedClientIds).toBeUndefined();
+    expect(defaults.maxConcurrentVerifications).toBe(64);
   });
 
   it('refuses a non-object', () => {

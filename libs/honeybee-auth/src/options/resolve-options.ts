@@ -19,6 +19,15 @@ export const DEFAULT_TOKEN_URL = 'https://auth.honeybeehealth.com/oauth/token';
 export const DEFAULT_API_BASE_URL = 'https://partners.honeybeehealth.com/v1';
 
 const VERIFIERS = ['token-info', 'introspection', 'jwt'];
+/**
+ * Default of `inbound.maxConcurrentVerifications`. A service sees few *new* tokens (each is
+ * reused for hours), and a verification takes a few milliseconds to a few hundred: 64 at once
+ * is hundreds of new tokens per second, far above real traffic, while a flood of junk tokens
+ * costs the authorization server at most 64 calls at a time.
+ */
+const DEFAULT_MAX_CONCURRENT_VERIFICATIONS = 64;
+/** Shortest accepted `webhookSecret`. */
+const MIN_WEBHOOK_SECRET_LENGTH = 16;
 const SAFE_JWT_ALGORITHMS = new Set([
   'RS256',
   'RS384',
@@ -65,6 +74,21 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     );
   }
 
+  const basicCredentialsEncoding = raw.basicCredentialsEncoding ?? 'doorkeeper';
+  if (basicCredentialsEncoding !== 'doorkeeper' && basicCredentialsEncoding !== 'rfc6749') {
+    throw new HoneybeeConfigError('basicCredentialsEncoding', 'must be "doorkeeper" or "rfc6749"');
+  }
+  if (
+    clientAuthMethod === 'client_secret_basic' &&
+    basicCredentialsEncoding === 'doorkeeper' &&
+    clientId.includes(':')
+  ) {
+    throw new HoneybeeConfigError(
+      'clientId',
+      'contains ":", which HTTP Basic cannot carry unencoded; use clientAuthMethod "client_secret_post"',
+    );
+  }
+
   const allowedOrigins = (raw.allowedOrigins ?? [apiBaseUrl]).map((o, i) => {
     const field = `allowedOrigins[${i}]`;
     url(field, o);
@@ -91,6 +115,7 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     apiBaseUrl,
     scopes: scopes(raw.scopes, 'scopes'),
     clientAuthMethod,
+    basicCredentialsEncoding,
     allowInsecureLoopback,
     allowedOrigins: [...new Set(allowedOrigins)],
     refreshMarginMs: 1000 * number(raw.refreshMarginSeconds, 'refreshMarginSeconds', 300, 0),
@@ -104,10 +129,7 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     },
     maxTokenResponseBytes: integer(raw.maxTokenResponseBytes, 'maxTokenResponseBytes', 65_536, 256),
     tokenStore: resolveTokenStore(raw, clientSecret, tokenRequestTimeoutMs),
-    webhookSecret:
-      raw.webhookSecret === undefined
-        ? undefined
-        : new Secret(requiredString(raw.webhookSecret, 'webhookSecret')),
+    webhookSecret: webhookSecret(raw.webhookSecret),
     inbound: resolveInbound(raw, tokenOrigin, url),
   };
 }
@@ -166,6 +188,7 @@ function resolveInbound(
   }
   return {
     verifier,
+    allowedClientIds: clientIds(inbound.allowedClientIds, 'inbound.allowedClientIds'),
     tokenInfoUrl: url(
       'inbound.tokenInfoUrl',
       inbound.tokenInfoUrl,
@@ -184,6 +207,12 @@ function resolveInbound(
       negativeTtlMs:
         1000 * number(cache.negativeTtlSeconds, 'inbound.cache.negativeTtlSeconds', 5, 0),
     },
+    maxConcurrentVerifications: integer(
+      inbound.maxConcurrentVerifications,
+      'inbound.maxConcurrentVerifications',
+      DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
+      1,
+    ),
     realm,
     retryAfterSeconds: integer(inbound.retryAfterSeconds, 'inbound.retryAfterSeconds', 5, 0),
     allowTokenInQuery: optionalBoolean(inbound, 'allowTokenInQuery', false, 'inbound.'),
@@ -233,7 +262,56 @@ function resolveJwt(
     ),
     jwksCooldownMs: number(jwt.jwksCooldownMs, 'inbound.jwt.jwksCooldownMs', 30_000, 0),
     jwksTimeoutMs: number(jwt.jwksTimeoutMs, 'inbound.jwt.jwksTimeoutMs', 5000, 1),
+    requireAtJwtType: optionalBoolean(jwt, 'requireAtJwtType', true, 'inbound.jwt.'),
   };
+}
+
+/**
+ * `webhookSecret` as a {@link Secret}: at least {@link MIN_WEBHOOK_SECRET_LENGTH} printable
+ * ASCII characters, no leading or trailing whitespace. Header values arrive trimmed and as
+ * Latin-1, so a secret with surrounding whitespace (a file's trailing newline) or characters
+ * outside printable ASCII could never match: every delivery would get 401 instead of the 503
+ * of a misconfiguration. Refused here, at start-up, instead.
+ */
+function webhookSecret(value: unknown): Secret | undefined {
+  if (value === undefined) return undefined;
+  const secret = requiredString(value, 'webhookSecret');
+  if (secret.trim() !== secret) {
+    throw new HoneybeeConfigError(
+      'webhookSecret',
+      'has leading or trailing whitespace (a trailing newline from a file?); it could never match the X-Honeybee-Secret header',
+    );
+  }
+  if (!/^[\x20-\x7E]+$/.test(secret)) {
+    throw new HoneybeeConfigError(
+      'webhookSecret',
+      'must be printable ASCII; other characters could never match the X-Honeybee-Secret header',
+    );
+  }
+  if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    throw new HoneybeeConfigError(
+      'webhookSecret',
+      `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters long`,
+    );
+  }
+  return new Secret(secret);
+}
+
+/** `allowedClientIds` as a set: a non-empty array of non-empty strings without surrounding whitespace. */
+function clientIds(value: unknown, field: string): ReadonlySet<string> | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new HoneybeeConfigError(field, 'must be a non-empty array of client ids');
+  }
+  value.forEach((id, i) => {
+    if (typeof id !== 'string' || id.length === 0 || id.trim() !== id) {
+      throw new HoneybeeConfigError(
+        `${field}[${i}]`,
+        'must be a non-empty string without leading or trailing whitespace',
+      );
+    }
+  });
+  return new Set(value as string[]);
 }
 
 function requiredString(value: unknown, field: string): string {

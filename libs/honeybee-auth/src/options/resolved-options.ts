@@ -2,7 +2,10 @@ import type { Type } from '@nestjs/common';
 import type { Secret } from '../common/secret.js';
 import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
 import type { TokenStore } from '../outbound/token-store.interface.js';
-import type { ClientAuthMethod } from './honeybee-auth-options.interface.js';
+import type {
+  BasicCredentialsEncoding,
+  ClientAuthMethod,
+} from './honeybee-auth-options.interface.js';
 
 /** DI token of the validated, normalised options ({@link ResolvedHoneybeeAuthOptions}). */
 export const HONEYBEE_AUTH_OPTIONS = Symbol('honeybee-auth:resolved-options');
@@ -16,16 +19,20 @@ export interface ResolvedJwtVerifierOptions {
   clockToleranceSeconds: number;
   jwksCooldownMs: number;
   jwksTimeoutMs: number;
+  requireAtJwtType: boolean;
 }
 
 /** The inbound options after validation, with defaults applied. */
 export interface ResolvedInboundOptions {
   verifier: 'token-info' | 'introspection' | 'jwt' | Type<TokenVerifier>;
+  /** `undefined`: every client. */
+  allowedClientIds?: ReadonlySet<string>;
   tokenInfoUrl: string;
   introspectionUrl: string;
   jwt?: ResolvedJwtVerifierOptions;
   verifyTimeoutMs: number;
   cache: { maxEntries: number; maxAgeMs: number; negativeTtlMs: number };
+  maxConcurrentVerifications: number;
   realm: string;
   retryAfterSeconds: number;
   allowTokenInQuery: boolean;
@@ -45,6 +52,7 @@ export interface ResolvedHoneybeeAuthOptions {
   apiBaseUrl: string;
   scopes: string[];
   clientAuthMethod: ClientAuthMethod;
+  basicCredentialsEncoding: BasicCredentialsEncoding;
   allowInsecureLoopback: boolean;
   allowedOrigins: string[];
   refreshMarginMs: number;

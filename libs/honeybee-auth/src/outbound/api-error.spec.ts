@@ -16,6 +16,11 @@ describe('requestIdOf / retryAfterOf', () => {
     expect(retryAfterOf(err)).toBe(7);
   });
 
+  it('quotes no X-Request-Id with control characters or over 128 characters', () => {
+    expect(requestIdOf(answered({ 'x-request-id': 'req\u009b2J' }))).toBeUndefined();
+    expect(requestIdOf(answered({ 'x-request-id': 'r'.repeat(129) }))).toBeUndefined();
+  });
+
   it('reads an HTTP-date Retry-After as seconds from now, and ignores garbage', () => {
     const inAMinute = new Date(Date.now() + 60_000).toUTCString();
     expect(retryAfterOf(answered({ 'retry-after': inAMinute }))).toBeGreaterThan(55);

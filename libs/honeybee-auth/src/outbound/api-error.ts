@@ -1,18 +1,21 @@
 import { isAxiosError } from 'axios';
 import { parseRetryAfter } from '../common/http.js';
+import { safeRequestId } from '../common/upstream-text.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 
 /**
  * The `X-Request-Id` of the Honeybee answer behind `error`, to quote to Honeybee support:
  * read from the response of an API error (an `AxiosError`) or from a {@link HoneybeeTokenError}.
- * `undefined` when there was no answer (network failure, timeout) or it carried no id.
+ * `undefined` when there was no answer (network failure, timeout), it carried no id, or the id
+ * is not 1 to 128 visible ASCII characters (control characters could forge a log line).
  *
  * @example
  * catch (err) { logger.error(`Honeybee call failed (X-Request-Id ${requestIdOf(err)})`); throw err; }
  */
 export function requestIdOf(error: unknown): string | undefined {
   if (error instanceof HoneybeeTokenError) return error.requestId;
-  return responseHeader(error, 'x-request-id');
+  // The server chose it: quoted only as 1 to 128 visible ASCII characters (no forged log line).
+  return safeRequestId(responseHeader(error, 'x-request-id'));
 }
 
 /**

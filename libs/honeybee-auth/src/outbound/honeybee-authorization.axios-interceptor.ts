@@ -21,6 +21,11 @@ const DEFAULT_ADAPTERS: NonNullable<AxiosRequestConfig['adapter']> = ['xhr', 'ht
 const MASKED_BEARER = /^Bearer \S{0,4}…\(\d+\)$/;
 /** The per-request wrappers this module installed (adapter, `beforeRedirect`) → what they wrap. */
 const wrapped = new WeakMap<object, unknown>();
+/**
+ * What the fetch adapter's `fetch` answered, per `Request` it was given (axios puts that
+ * `Request` on the response and the error as `.request`): whether redirects were followed.
+ */
+const fetched = new WeakMap<object, { readonly redirected: boolean }>();
 
 /** What one authorized request was granted. */
 interface Grant {
@@ -120,18 +125,20 @@ export class HoneybeeAuthorizationAxiosInterceptor {
   /** Wraps the request's adapter; see the class comment for what it adds. */
   private authorizingAdapter(inner: AxiosRequestConfig['adapter'], grant: Grant): AxiosAdapter {
     const adapter: AxiosAdapter = async (config) => {
-      const dispatch = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
       const headers = config.headers;
       // Interceptors that ran after ours may have pointed the request elsewhere.
       if (requestOriginOf(config) !== grant.origin) {
         if (headers.get('authorization') === bearer(grant.token)) headers.delete('authorization');
-        return dispatch(config);
+        return getAdapter(inner ?? DEFAULT_ADAPTERS, config)(config);
       }
 
       let token = grant.token;
       const used = [token];
       const outcomes: Outcome[] = [];
       config.beforeRedirect = guardRedirects(config.beforeRedirect, grant.origin, () => token);
+      // Set before the adapter is resolved: the fetch adapter is built for the env's fetch.
+      config.env = { ...config.env, fetch: recordingFetch(config.env?.fetch) };
+      const dispatch = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
       const send = async (): Promise<Outcome> => {
         let outcome: Outcome;
         try {
@@ -226,15 +233,72 @@ function unwrap<T>(value: T): T {
 }
 
 /**
- * A 401 from a hop that carried our token. After a redirect that dropped the token, a 401 says
- * nothing about it (the Node adapter's `response.request` is the last hop's request).
+ * A 401 from a hop that provably carried our token; only then is the token invalidated and the
+ * request replayed. After a redirect that dropped the token, or went elsewhere, a 401 says
+ * nothing about it, and burning the token would only cost a token request (and, with
+ * Honeybee's *revoke previous token*, every other replica's token).
+ *
+ * - `http` adapter: `response.request` is the last hop's `http.ClientRequest`: it must have
+ *   sent exactly our `Authorization`;
+ * - `fetch` adapter: `response.request` is the `Request` handed to `fetch`; fetch tells only
+ *   whether redirects were followed, not where, so the 401 counts only when none was and the
+ *   `Request` carried our `Authorization`;
+ * - any other adapter: no proof, so no invalidation and no replay.
  */
 function answeredOurToken401(outcome: Outcome, token: string): boolean {
   const response = 'response' in outcome ? outcome.response : responseOf(outcome.error);
   if (response?.status !== 401) return false;
-  const lastHop = response.request as { getHeader?: (name: string) => unknown } | undefined;
-  if (typeof lastHop?.getHeader !== 'function') return true;
-  return lastHop.getHeader('authorization') === bearer(token);
+  const lastHop = response.request as
+    | { getHeader?: (name: string) => unknown; headers?: { get?: (name: string) => unknown } }
+    | undefined;
+  if (lastHop === null || typeof lastHop !== 'object') return false;
+  if (typeof lastHop.getHeader === 'function') {
+    return lastHop.getHeader('authorization') === bearer(token);
+  }
+  const fetchedAnswer = fetched.get(lastHop);
+  return (
+    fetchedAnswer !== undefined &&
+    !fetchedAnswer.redirected &&
+    typeof lastHop.headers?.get === 'function' &&
+    lastHop.headers.get('authorization') === bearer(token)
+  );
+}
+
+/** One recording wrapper per `fetch` (axios caches a fetch adapter per `fetch` function). */
+const recorders = new WeakMap<object, typeof fetch>();
+/** The wrapper of the global `fetch`, looked up at call time (so a replaced global is used). */
+const recordingGlobalFetch: typeof fetch = async (input, init) => {
+  const response = await globalThis.fetch(input, init);
+  record(input, response);
+  return response;
+};
+
+/**
+ * `fetch` (the env's, else the global one) wrapped to remember, per `Request`, whether the
+ * answer came after redirects (see {@link answeredOurToken401}). Stable per wrapped function, so
+ * axios's per-`fetch` adapter cache does not grow with every request.
+ */
+function recordingFetch(inner: unknown): typeof fetch {
+  if (typeof inner !== 'function') return recordingGlobalFetch;
+  if (inner === recordingGlobalFetch || wrapped.has(inner)) return inner as typeof fetch;
+  let recorder = recorders.get(inner);
+  if (!recorder) {
+    const original = inner as typeof fetch;
+    recorder = async (input, init) => {
+      const response = await original(input, init);
+      record(input, response);
+      return response;
+    };
+    wrapped.set(recorder, inner);
+    recorders.set(inner, recorder);
+  }
+  return recorder;
+}
+
+function record(input: unknown, response: Response): void {
+  if (input !== null && typeof input === 'object') {
+    fetched.set(input, { redirected: response.redirected === true });
+  }
 }
 
 function responseOf(error: unknown): AxiosResponse | undefined {

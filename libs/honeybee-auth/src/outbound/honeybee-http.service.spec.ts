@@ -45,6 +45,15 @@ const forbidden: Responder = () => ({
   headers: { 'www-authenticate': 'Bearer realm="Doorkeeper", error="insufficient_scope"' },
   body: '',
 });
+/** Doorkeeper before 5.9.1: a 403 with no challenge, an empty text/html body. */
+const forbiddenWithoutChallenge: Responder = (_req, res) => {
+  res.writeHead(403, {
+    'content-type': 'text/html',
+    'cache-control': 'no-store',
+    pragma: 'no-cache',
+  });
+  res.end();
+};
 const redirectTo =
   (location: string, status = 302): Responder =>
   (_req, res) => {
@@ -386,11 +395,17 @@ describe('HoneybeeHttpService', () => {
         expect(newTokenRequests()).toBe(2);
       });
 
-      it('never replays a 403', async () => {
-        api.respond(forbidden);
+      it.each([
+        ['with an insufficient_scope challenge (Doorkeeper 5.9.1 and later)', forbidden],
+        ['without a challenge (Doorkeeper before 5.9.1)', forbiddenWithoutChallenge],
+      ])('never replays a 403 %s, nor drops the token', async (_case, responder) => {
+        api.respond(responder);
         const err = await failure(firstValueFrom(http.get('/patients/1/rx')));
         expect((err as AxiosError).response?.status).toBe(403);
         expect(apiRequests()).toHaveLength(1);
+        expect(newTokenRequests()).toBe(1);
+        api.respond(partnersApi);
+        await firstValueFrom(http.get('/patients/1/rx'));
         expect(newTokenRequests()).toBe(1);
       });
 

@@ -5,7 +5,14 @@ import {
   parseRetryAfter,
   readBoundedBody,
 } from '../common/http.js';
-import { redact } from '../common/secret.js';
+import { isB64Token } from '../common/b64token.js';
+import { credentialForms, redact } from '../common/secret.js';
+import {
+  MAX_OAUTH_DESCRIPTION_LENGTH,
+  isOAuthErrorCode,
+  isOAuthErrorText,
+  safeRequestId,
+} from '../common/upstream-text.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 
@@ -31,6 +38,14 @@ const TRANSIENT_OAUTH_ERRORS = new Set(['temporarily_unavailable', 'server_error
  * quirks handled: exactly one client-authentication method, a bounded body, no redirects
  * (a redirect would carry the credentials elsewhere), and every failure mapped to a
  * {@link HoneybeeTokenError} that says whether it is worth retrying.
+ *
+ * What the server says is checked before it is kept or repeated: `access_token` must be an
+ * RFC 6750 `b64token`; an OAuth `error` must be an RFC 6749 error code of at most 64
+ * characters; `error_description` is kept only in RFC 6749's character set, with every form
+ * of the client secret redacted, and cut to 256 characters; `X-Request-Id` only as 1 to 128
+ * visible ASCII characters without a credential. Anything else is an `invalid_response`, or
+ * is left out: a server that echoes the request (a wrong `tokenUrl`, a proxy) never gets the
+ * secret or a forged log line into an error.
  */
 export class TokenEndpointClient {
   constructor(private readonly options: ResolvedHoneybeeAuthOptions) {}
@@ -50,7 +65,7 @@ export class TokenEndpointClient {
         redirect: 'manual',
         signal: limit.signal,
       });
-      const requestId = res.headers.get('x-request-id') ?? undefined;
+      const requestId = this.requestIdOf(res);
       const body = await this.readBody(res, requestId);
       if (res.status === 200) return this.parseSuccess(res, body, requestId);
       throw this.failure(res, body, requestId);
@@ -115,6 +130,14 @@ export class TokenEndpointClient {
     if (typeof b.access_token !== 'string' || b.access_token.length === 0) {
       throw invalid('access_token is missing or empty');
     }
+    // Anything else would be rewritten by the HTTP client on the way out (axios drops CR/LF),
+    // so the token sent would not be the token masked, cached and checked.
+    if (
+      !isB64Token(b.access_token) ||
+      Buffer.byteLength(b.access_token) > this.options.maxTokenResponseBytes
+    ) {
+      throw invalid('access_token is not an RFC 6750 b64token');
+    }
     if (typeof b.token_type !== 'string' || b.token_type.toLowerCase() !== 'bearer') {
       throw invalid(`token_type is ${JSON.stringify(b.token_type ?? null)}, expected "Bearer"`);
     }
@@ -150,20 +173,31 @@ export class TokenEndpointClient {
         { kind: 'http', status, requestId },
       );
     }
-    if (oauth && typeof oauth.error === 'string') {
-      const description =
-        typeof oauth.error_description === 'string'
-          ? redact(oauth.error_description, [this.options.clientSecret.reveal()]).slice(0, 500)
-          : undefined;
+    if (oauth && oauth.error !== undefined) {
+      const credentials = this.credentialForms();
+      const code = oauth.error;
+      if (!isOAuthErrorCode(code) || redact(code, credentials) !== code) {
+        return new HoneybeeTokenError(
+          `Token endpoint answered HTTP ${status} with an "error" that is not an RFC 6749 error code`,
+          {
+            kind: 'invalid_response',
+            status,
+            requestId,
+            retryable: transientStatus,
+            retryAfterSeconds,
+          },
+        );
+      }
+      const description = this.safeDescription(oauth.error_description, credentials);
       return new HoneybeeTokenError(
-        `Token endpoint refused the request: ${oauth.error}${description ? ` (${description})` : ''}`,
+        `Token endpoint refused the request: ${code}${description ? ` (${description})` : ''}`,
         {
           kind: 'oauth',
-          error: oauth.error,
+          error: code,
           errorDescription: description,
           status,
           requestId,
-          retryable: transientStatus || TRANSIENT_OAUTH_ERRORS.has(oauth.error),
+          retryable: transientStatus || TRANSIENT_OAUTH_ERRORS.has(code),
           retryAfterSeconds,
         },
       );
@@ -175,5 +209,30 @@ export class TokenEndpointClient {
       retryable: transientStatus,
       retryAfterSeconds,
     });
+  }
+
+  /** The answer's `X-Request-Id` when it is fit to quote and holds no credential. */
+  private requestIdOf(res: Response): string | undefined {
+    const id = safeRequestId(res.headers.get('x-request-id'));
+    return id !== undefined && redact(id, this.credentialForms()) === id ? id : undefined;
+  }
+
+  /**
+   * `error_description` fit for an error message: redacted of every form of the client secret
+   * (before anything else, so that no cut can leave part of one), then kept only when it is
+   * RFC 6749 text, and cut to {@link MAX_OAUTH_DESCRIPTION_LENGTH} characters.
+   */
+  private safeDescription(value: unknown, credentials: readonly string[]): string | undefined {
+    if (typeof value !== 'string') return undefined;
+    const redacted = redact(value, credentials);
+    if (!isOAuthErrorText(redacted)) return undefined;
+    return redacted.length > MAX_OAUTH_DESCRIPTION_LENGTH
+      ? `${redacted.slice(0, MAX_OAUTH_DESCRIPTION_LENGTH - 1)}…`
+      : redacted;
+  }
+
+  /** Computed on demand, so no copy of the secret sits on this object for `inspect` to print. */
+  private credentialForms(): string[] {
+    return credentialForms(this.options.clientId, this.options.clientSecret.reveal());
   }
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
 import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
@@ -80,18 +81,31 @@ describe('HoneybeeTokenService', () => {
       });
     });
 
-    it('sends HTTP Basic only, with form-urlencoded parts, for client_secret_basic', async () => {
+    it('sends HTTP Basic only, credentials as they are (what Doorkeeper reads), for client_secret_basic', async () => {
       await make({
         clientAuthMethod: 'client_secret_basic',
-        clientSecret: 'a:b c+d',
+        clientSecret: 'a:b c+d/e=',
       }).getAccessToken();
       const [req] = server.requests;
       expect(req.headers.authorization).toBe(
-        `Basic ${Buffer.from('partner-app:a%3Ab%20c%2Bd').toString('base64')}`,
+        `Basic ${Buffer.from('partner-app:a:b c+d/e=').toString('base64')}`,
       );
       expect(req.form.has('client_id')).toBe(false);
       expect(req.form.has('client_secret')).toBe(false);
       expect(req.form.get('grant_type')).toBe('client_credentials');
+    });
+
+    it('form-urlencodes the Basic parts with basicCredentialsEncoding rfc6749 (RFC 6749 §2.3.1)', async () => {
+      await make({
+        clientId: 'partner app',
+        clientAuthMethod: 'client_secret_basic',
+        basicCredentialsEncoding: 'rfc6749',
+        clientSecret: 'a:b c+d/e=*~',
+      }).getAccessToken();
+      const [req] = server.requests;
+      expect(req.headers.authorization).toBe(
+        `Basic ${Buffer.from('partner+app:a%3Ab+c%2Bd%2Fe%3D*%7E').toString('base64')}`,
+      );
     });
 
     it('sends no scope field when no scope is asked for', async () => {
@@ -162,6 +176,34 @@ describe('HoneybeeTokenService', () => {
       const t = await tokens.getAccessToken();
       clock.advance(3600_000 - 30_000);
       expect(await tokens.getAccessToken()).not.toBe(t);
+    });
+  });
+
+  describe('clock-skew hint', () => {
+    /** A token response as Puma sends it: no `Date` header. */
+    const withoutDate =
+      (body: Record<string, unknown>) =>
+      (_req: unknown, res: ServerResponse): void => {
+        res.sendDate = false;
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(body));
+      };
+    const skewWarnings = () => logs.lines.filter((line) => line.includes('clock differs'));
+
+    it('needs no Date header: without one, created_at alone is the hint', async () => {
+      const nowSeconds = Math.floor(clock.now() / 1000);
+      server.respond(withoutDate(server.tokenBody({ created_at: nowSeconds })));
+      await expect(make().getAccessToken()).resolves.toMatch(/^tok-/);
+      expect(server.requests).toHaveLength(1);
+      expect(skewWarnings()).toEqual([]);
+
+      server.respond(withoutDate(server.tokenBody({ created_at: nowSeconds + 7200 })));
+      const skewed = make();
+      await expect(skewed.getAccessToken()).resolves.toMatch(/^tok-/);
+      expect(skewWarnings()).toHaveLength(1);
+      expect(skewWarnings()[0]).toContain('about 7200 s');
+      // Expiry still comes from the local send time.
+      expect(skewed.status().expiresAt).toBe(clock.now() + 3600_000);
     });
   });
 
@@ -254,7 +296,8 @@ describe('HoneybeeTokenService', () => {
       [401, 'invalid_client'],
       [400, 'invalid_scope'],
       [400, 'invalid_request'],
-      [400, 'unauthorized_client'],
+      [400, 'unauthorized_client'], // Doorkeeper 6.0 and later
+      [401, 'unauthorized_client'], // every Doorkeeper 5.x
       [400, 'unsupported_grant_type'],
       [400, 'invalid_grant'],
     ])('%i %s is definitive: one request, no retry', async (status, code) => {

@@ -6,6 +6,7 @@ import {
   headerValue,
   ifNoneMatchMatches,
   jsonResponse,
+  middlewareResponse,
   presentedBearerToken,
   weakEtag,
 } from '../http/http-utils.js';
@@ -19,37 +20,47 @@ interface RouteMatch {
   readonly id?: string;
 }
 
+/**
+ * Headers of `doorkeeper_authorize!`'s refusals: Doorkeeper's error headers, answered with
+ * `head`, so an empty `text/html` body.
+ */
+const DOORKEEPER_REFUSAL_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'Content-Type': 'text/html',
+});
+
 /** Path prefix of the Partners API. */
 export const API_PREFIX = '/v1';
 
 /**
- * Requests under `/v1`. Order of checks: route (404 JSON for an unknown one, before any auth, as
- * Rails routing does), token (401, empty body), scope (403, empty body), `Accept` (406, empty
- * body), then the route itself. GET 200s carry a weak `ETag`; a matching `If-None-Match` gets
- * 304. Responses with a body carry `X-Honeybee-Signature`.
+ * Requests under `/v1`. Order of checks: route (an unknown one is Rails routing's empty 404,
+ * before any auth), token (401), scope (403, with an `insufficient_scope` challenge from
+ * Doorkeeper 5.9.1, none before), `Accept` (406, empty body), then the route itself. The 401 and
+ * 403 are `doorkeeper_authorize!`'s: empty `text/html` bodies with `Cache-Control: no-store` and
+ * `Pragma: no-cache`. GET 200s carry a weak `ETag`; a matching `If-None-Match` gets 304.
+ * Responses with a body carry `X-Honeybee-Signature`.
  */
 export function handleApiRequest(ctx: EmulatorContext, req: EmulatorRequest): EmulatorResponse {
   const match = matchRoute(ctx, req.method, req.url.pathname);
-  if (!match) {
-    return jsonResponse(404, {
-      error: 'not_found',
-      message: `No route matches ${req.method} ${req.url.pathname}`,
-    });
-  }
+  if (!match) return middlewareResponse(404);
   const lookup = ctx.lookupToken(presentedBearerToken(req.headers, req.url));
   if (lookup.state !== 'active' || !lookup.token) {
     const state = lookup.state === 'active' ? 'unknown' : lookup.state;
     return emptyResponse(401, {
+      ...DOORKEEPER_REFUSAL_HEADERS,
       'WWW-Authenticate': bearerChallenge('invalid_token', INVALID_TOKEN_DESCRIPTIONS[state]),
     });
   }
   const required = ctx.settings.api.scopes[match.route];
   if (!hasScopes(lookup.token, required, ctx.settings.api.scopeMatch)) {
+    const challenge = bearerChallenge(
+      'insufficient_scope',
+      `Access to this resource requires scope "${required.join(' ')}".`,
+    );
     return emptyResponse(403, {
-      'WWW-Authenticate': bearerChallenge(
-        'insufficient_scope',
-        `Access to this resource requires scope "${required.join(' ')}".`,
-      ),
+      ...DOORKEEPER_REFUSAL_HEADERS,
+      ...(ctx.settings.profile.forbiddenChallenge ? { 'WWW-Authenticate': challenge } : {}),
     });
   }
   if (!acceptsJson(headerValue(req.headers, 'accept'), ctx.settings.api.accept)) {
@@ -78,7 +89,8 @@ function withEtag(
   const etag = weakEtag(res.body);
   const caching = { ETag: etag, 'Cache-Control': 'max-age=0, private, must-revalidate' };
   if (ifNoneMatchMatches(headerValue(req.headers, 'if-none-match'), etag)) {
-    return emptyResponse(304, caching);
+    // Rack turns the rendered 200 into the 304: it keeps the rendered answer's headers.
+    return { status: 304, headers: caching };
   }
   return signed(ctx, { ...res, headers: { ...res.headers, ...caching } });
 }

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { normalizeClient } from '../clients/client.registry.js';
 import type { ClientRegistration } from '../clients/client.registry.js';
 import type { JwtAlgorithm } from '../tokens/jwt-keys.js';
+import { DOORKEEPER_VERSIONS } from '../doorkeeper.profile.js';
+import type { DoorkeeperVersion } from '../doorkeeper.profile.js';
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -12,6 +14,8 @@ export interface CliOptions {
   readonly port: number;
   /** `--host <address>` (default 127.0.0.1). */
   readonly host: string;
+  /** `--doorkeeper <5.5|current>`: which Doorkeeper to answer like (default current). */
+  readonly doorkeeper: DoorkeeperVersion;
   /** `--jwt <RS256|ES256>`: JWT mode. */
   readonly jwt?: JwtAlgorithm;
   /** `--token-reuse`. */
@@ -24,11 +28,15 @@ export interface CliOptions {
   readonly help: boolean;
 }
 
-/** The client registered when no `--clients` file is given (documented in the README). */
+/**
+ * The client registered when no `--clients` file is given (documented in the README). A request
+ * without `scope` gets both scopes (they are its default scopes), with either profile.
+ */
 export const DEFAULT_CLI_CLIENT: Readonly<ClientRegistration> = Object.freeze({
   clientId: 'honeybee-emulator',
   clientSecret: 'honeybee-emulator-secret',
   scopes: Object.freeze(['prescriptions:read', 'orders:write']),
+  defaultScopes: Object.freeze(['prescriptions:read', 'orders:write']),
 });
 
 /** Usage text of the `honeybee-emulator` command. */
@@ -38,6 +46,8 @@ export const CLI_USAGE = `Usage: honeybee-emulator [options]
                          tokenLifetimeSeconds, defaultScopes}]} or a bare array
   --port <n>             port to listen on (default: 0, a free port)
   --host <address>       interface to listen on (default: 127.0.0.1)
+  --doorkeeper <version> answer like Doorkeeper 5.5 or the current Doorkeeper
+                         (5.5 | current, default: current)
   --jwt <RS256|ES256>    issue JWT access tokens instead of opaque ones
   --token-reuse          reuse a client's still-valid token (Doorkeeper reuse_access_token)
   --revoke-previous      a new token revokes the client's previous one
@@ -58,6 +68,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       clients: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      doorkeeper: { type: 'string' },
       jwt: { type: 'string' },
       'token-reuse': { type: 'boolean' },
       'revoke-previous': { type: 'boolean' },
@@ -72,10 +83,17 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   if (values.jwt !== undefined && values.jwt !== 'RS256' && values.jwt !== 'ES256') {
     throw new Error(`--jwt must be RS256 or ES256, got "${values.jwt}"`);
   }
+  const doorkeeper = values.doorkeeper ?? 'current';
+  if (!(DOORKEEPER_VERSIONS as readonly string[]).includes(doorkeeper)) {
+    throw new Error(
+      `--doorkeeper must be ${DOORKEEPER_VERSIONS.join(' or ')}, got "${values.doorkeeper}"`,
+    );
+  }
   return {
     ...(values.clients !== undefined ? { clientsFile: values.clients } : {}),
     port,
     host: values.host ?? '127.0.0.1',
+    doorkeeper: doorkeeper as DoorkeeperVersion,
     ...(values.jwt !== undefined ? { jwt: values.jwt } : {}),
     tokenReuse: values['token-reuse'] ?? false,
     revokePreviousToken: values['revoke-previous'] ?? false,

@@ -36,6 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRun
   const clients = fromFile ? await loadClientsFile(options.clientsFile!) : [DEFAULT_CLI_CLIENT];
   const emulator = await HoneybeeEmulator.start({
     clients,
+    doorkeeper: options.doorkeeper,
     host: options.host,
     port: options.port,
     tokenReuse: options.tokenReuse,
@@ -52,6 +53,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRun
     `  metadata:        ${emulator.metadataUrl}`,
     `  Partners API:    ${emulator.apiBaseUrl}`,
     `  access tokens:   ${options.jwt ? `JWT (${options.jwt})` : 'opaque'}`,
+    `  answers like:    Doorkeeper ${options.doorkeeper === 'current' ? 'current (6.0)' : options.doorkeeper}`,
     'Registered clients:',
     ...emulator.listClients().map((client) => {
       // The built-in demo client's secret is public (README); secrets from a file are masked.

@@ -17,6 +17,7 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs([])).toEqual({
       port: 0,
       host: '127.0.0.1',
+      doorkeeper: 'current',
       tokenReuse: false,
       revokePreviousToken: false,
       logRequests: false,
@@ -36,12 +37,15 @@ describe('parseCliArgs', () => {
         'ES256',
         '--token-reuse',
         '--revoke-previous',
+        '--doorkeeper',
+        '5.5',
         '--log-requests',
       ]),
     ).toEqual({
       clientsFile: 'c.json',
       port: 8080,
       host: '0.0.0.0',
+      doorkeeper: '5.5',
       jwt: 'ES256',
       tokenReuse: true,
       revokePreviousToken: true,
@@ -55,6 +59,7 @@ describe('parseCliArgs', () => {
     [['--port', '70000'], /--port/],
     [['--port', '-1'], /--port/],
     [['--jwt', 'HS256'], /--jwt/],
+    [['--doorkeeper', '5.6'], /--doorkeeper must be 5\.5 or current, got "5\.6"/],
     [['--bogus'], /bogus/],
   ])('rejects %p', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(message);
@@ -126,6 +131,15 @@ describe('runCli (in process)', () => {
         client_secret: 'fixture-reader-secret',
       });
       expect(res.json).toMatchObject({ scope: 'prescriptions:read', expires_in: 43_200 });
+      expect(output()).toContain('answers like:    Doorkeeper current (6.0)');
+      // The current Doorkeeper refuses a request without scope when no default scope applies.
+      const scopeless = await postForm(emulator!.tokenUrl, {
+        grant_type: 'client_credentials',
+        client_id: 'fixture-app',
+        client_secret: 'fixture-app-secret',
+      });
+      expect(scopeless.status).toBe(400);
+      expect(scopeless.json).toMatchObject({ error: 'invalid_scope' });
     } finally {
       signals.emit('SIGTERM');
       await stopped;
@@ -187,7 +201,17 @@ describe('npm run emulator (child process)', () => {
       // One process (no tsx wrapper relaying signals to a child), as `npm run emulator` runs it.
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', join(LIB_ROOT, 'src/cli.ts'), '--clients', FIXTURE, '--port', '0'],
+        [
+          '--import',
+          'tsx',
+          join(LIB_ROOT, 'src/cli.ts'),
+          '--clients',
+          FIXTURE,
+          '--port',
+          '0',
+          '--doorkeeper',
+          '5.5',
+        ],
         { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
@@ -207,12 +231,15 @@ describe('npm run emulator (child process)', () => {
           child.on('exit', () => reject(new Error(`CLI exited early: ${stdout}${stderr}`)));
         });
         expect(stdout).toContain('- fixture-app');
+        expect(stdout).toContain('answers like:    Doorkeeper 5.5');
+        // Doorkeeper 5.5 gives a scopeless token to a request without scope.
         const res = await postForm(`${url}/oauth/token`, {
           grant_type: 'client_credentials',
           client_id: 'fixture-app',
           client_secret: 'fixture-app-secret',
         });
         expect(res.status).toBe(200);
+        expect(res.json).not.toHaveProperty('scope');
         child.kill(signal);
         expect(await exited).toBe(0);
         expect(stdout).toContain('Honeybee emulator stopped.');

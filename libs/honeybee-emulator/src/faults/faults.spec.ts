@@ -11,6 +11,7 @@ const APP = {
 };
 const TOKEN_FORM = {
   grant_type: 'client_credentials',
+  scope: 'prescriptions:read',
   client_id: 'app',
   client_secret: 'app-secret',
 };

@@ -3,13 +3,16 @@ import type { EmulatorContext } from '../emulator.context.js';
 import { FaultInjector } from '../faults/faults.js';
 import { EmulatorServer } from './emulator.server.js';
 import { RequestRecorder } from './request.recorder.js';
+import { DOORKEEPER_PROFILES } from '../doorkeeper.profile.js';
+
+const { framing } = DOORKEEPER_PROFILES.current;
 
 describe('EmulatorServer', () => {
   it('cancels pending fault delays and drops their connections on close', async () => {
     const faults = new FaultInjector();
     const recorder = new RequestRecorder();
     const server = await EmulatorServer.listen(
-      { clock: new ManualClock(0), faults, recorder, maxBodyBytes: 1024 },
+      { clock: new ManualClock(0), faults, recorder, maxBodyBytes: 1024, framing },
       '127.0.0.1',
       0,
     );
@@ -31,7 +34,13 @@ describe('EmulatorServer', () => {
   it('answers 404 for unknown paths and unparseable request targets without a context handler', async () => {
     const recorder = new RequestRecorder();
     const server = await EmulatorServer.listen(
-      { clock: new ManualClock(0), faults: new FaultInjector(), recorder, maxBodyBytes: 1024 },
+      {
+        clock: new ManualClock(0),
+        faults: new FaultInjector(),
+        recorder,
+        maxBodyBytes: 1024,
+        framing,
+      },
       '127.0.0.1',
       0,
     );

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../clock.js';
@@ -6,8 +7,9 @@ import type { EmulatorContext } from '../emulator.context.js';
 import { DelayScheduler } from '../faults/delay.scheduler.js';
 import { writeFaultResponse } from '../faults/fault.responder.js';
 import type { FaultInjector } from '../faults/faults.js';
+import type { RailsFraming } from '../doorkeeper.profile.js';
 import { OAUTH_ERROR_DESCRIPTIONS } from '../oauth/oauth-errors.js';
-import { jsonResponse, readBody, requestIdFor } from './http-utils.js';
+import { jsonResponse, readBody, requestIdFor, weakEtag } from './http-utils.js';
 import type { EmulatorResponse } from './http-utils.js';
 import type { RequestRecorder } from './request.recorder.js';
 import { routeFor } from './router.js';
@@ -18,12 +20,15 @@ export interface EmulatorServerDeps {
   readonly faults: FaultInjector;
   readonly recorder: RequestRecorder;
   readonly maxBodyBytes: number;
+  /** How the profile's Rails and web server frame answers. */
+  readonly framing: RailsFraming;
 }
 
 /**
  * The `node:http` server of one emulator: reads and bounds the body, records the request,
- * applies any injected fault, routes, and writes the response with `X-Request-Id` and a `Date`
- * from the emulator clock.
+ * applies any injected fault, routes, and writes the response framed as the Doorkeeper profile's
+ * Rails and web server frame it (see {@link frameResponse}), with `X-Request-Id` and, when the
+ * profile has one, a `Date` from the emulator clock.
  */
 export class EmulatorServer {
   readonly #deps: EmulatorServerDeps;
@@ -35,6 +40,8 @@ export class EmulatorServer {
   private constructor(deps: EmulatorServerDeps) {
     this.#deps = deps;
     this.#server = createServer((req, res) => {
+      // Node's own Date would ignore the emulator clock (and the profile may have none).
+      res.sendDate = false;
       this.#handle(req, res).catch((error: unknown) => this.#fail(res, error));
     });
   }
@@ -85,13 +92,14 @@ export class EmulatorServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { clock, faults, recorder, maxBodyBytes } = this.#deps;
+    const { clock, faults, recorder, maxBodyBytes, framing } = this.#deps;
     const context = this.#context;
     if (this.#closing || !context) {
       res.destroy();
       return;
     }
     const receivedAt = clock.now();
+    const startedAt = performance.now();
     const requestId = requestIdFor(req.headers['x-request-id']);
     const method = (req.method ?? 'GET').toUpperCase();
     const url = parseRequestUrl(req.url);
@@ -116,7 +124,7 @@ export class EmulatorServer {
     });
     const baseHeaders = (): Record<string, string> => ({
       'X-Request-Id': requestId,
-      Date: new Date(clock.now()).toUTCString(),
+      ...(framing.dateHeader ? { Date: new Date(clock.now()).toUTCString() } : {}),
     });
 
     if (!read.ok) {
@@ -146,7 +154,8 @@ export class EmulatorServer {
       headers: req.headers,
       body: read.body,
     });
-    writeResponse(res, response, baseHeaders());
+    const seconds = (performance.now() - startedAt) / 1000;
+    writeResponse(res, frameResponse(response, framing, seconds), baseHeaders());
   }
 
   #fail(res: ServerResponse, error: unknown): void {
@@ -166,6 +175,58 @@ export class EmulatorServer {
   }
 }
 
+/** Rails' `Cache-Control` for an answer with an ETag and none set by the controller. */
+const DEFAULT_CACHE_CONTROL = 'max-age=0, private, must-revalidate';
+/** What Rails varies a rendered answer on (the format comes from these). */
+const RENDERED_VARY = 'Accept, X-Requested-With';
+
+/**
+ * Frames an endpoint's answer as Rails and its web server do:
+ * - a controller answer gets the profile's default headers; a 200 or 201 with a body a weak
+ *   `ETag` (Rack::ETag); a `Cache-Control` when it has none (`max-age=0, private,
+ *   must-revalidate` with an ETag, else `no-cache`); a rendered one (and the 304 made of it)
+ *   `Vary`; and its body is chunked or carries `Content-Length`, as the profile's server sends
+ *   it;
+ * - a middleware answer (routing error, unparseable body) only a `Content-Length`;
+ * - both get `X-Runtime` when the profile has it.
+ */
+export function frameResponse(
+  response: EmulatorResponse,
+  framing: RailsFraming,
+  runtimeSeconds: number,
+): EmulatorResponse {
+  const body = response.body ?? '';
+  const length = Buffer.byteLength(body);
+  const runtime: Record<string, string> = framing.runtimeHeader
+    ? { 'X-Runtime': runtimeSeconds.toFixed(6) }
+    : {};
+  if (response.origin === 'middleware') {
+    return {
+      ...response,
+      headers: { ...response.headers, 'Content-Length': String(length), ...runtime },
+    };
+  }
+  const headers: Record<string, string> = { ...framing.defaultHeaders, ...response.headers };
+  const has = (name: string): boolean =>
+    Object.keys(headers).some((key) => key.toLowerCase() === name);
+  if ((response.status === 200 || response.status === 201) && length > 0 && !has('etag')) {
+    headers.ETag = weakEtag(body);
+  }
+  if (!has('cache-control')) {
+    headers['Cache-Control'] = has('etag') ? DEFAULT_CACHE_CONTROL : 'no-cache';
+  }
+  if (response.origin !== 'direct' && !has('vary')) headers.Vary = RENDERED_VARY;
+  if (response.status !== 204 && response.status !== 304) {
+    if (framing.chunkedBodies) headers['Transfer-Encoding'] = 'chunked';
+    else headers['Content-Length'] = String(length);
+  }
+  return { ...response, headers: { ...headers, ...runtime } };
+}
+
+/**
+ * Writes an answer. One that was not framed (a 413, an internal error) gets a `Content-Length`;
+ * a framed one already says how its body travels.
+ */
 function writeResponse(
   res: ServerResponse,
   response: EmulatorResponse,
@@ -175,7 +236,10 @@ function writeResponse(
   const headers: Record<string, string> = { ...response.headers, ...base };
   const bodyless = response.status === 204 || response.status === 304;
   const body = bodyless ? undefined : (response.body ?? '');
-  if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
+  const framed = Object.keys(headers).some((key) =>
+    /^(content-length|transfer-encoding)$/i.test(key),
+  );
+  if (body !== undefined && !framed) headers['Content-Length'] = String(Buffer.byteLength(body));
   res.writeHead(response.status, headers);
   res.end(body);
 }

@@ -16,6 +16,12 @@ describe('parseBasicAuth', () => {
       clientSecret: 'p%40ss:word',
     });
     expect(parseBasicAuth(`basic ${b64('app:')}`)).toEqual({ clientId: 'app', clientSecret: '' });
+    // Doorkeeper before 5.9.0 knows only `Basic`.
+    expect(parseBasicAuth(`basic ${b64('app:')}`, false)).toBeUndefined();
+    expect(parseBasicAuth(`Basic ${b64('app:x')}`, false)).toEqual({
+      clientId: 'app',
+      clientSecret: 'x',
+    });
     expect(parseBasicAuth(`Basic ${b64('app')}`)).toEqual({ clientId: 'app', clientSecret: '' });
   });
 
@@ -34,6 +40,18 @@ describe('parseParams', () => {
     ).toEqual({
       ok: true,
       params: { a: '2', b: 'x y' },
+      bodyParams: { a: '2', b: 'x y' },
+    });
+  });
+
+  it('merges the query string under the body, as Rails params does', () => {
+    const query = new URLSearchParams('a=q&c=3');
+    expect(
+      parseParams('application/x-www-form-urlencoded', Buffer.from('a=body&b=2'), query),
+    ).toEqual({
+      ok: true,
+      params: { a: 'body', b: '2', c: '3' },
+      bodyParams: { a: 'body', b: '2' },
     });
   });
 
@@ -41,14 +59,16 @@ describe('parseParams', () => {
     expect(parseParams('application/json', Buffer.from('{"a":"x","n":1,"o":{"k":1}}'))).toEqual({
       ok: true,
       params: { a: 'x', n: '1' },
+      bodyParams: { a: 'x', n: '1' },
     });
   });
 
-  it('refuses malformed or non-object JSON and ignores other content types', () => {
+  it('refuses malformed JSON, reads nothing from non-object JSON or other content types', () => {
+    const none = { ok: true, params: {}, bodyParams: {} };
     expect(parseParams('application/json', Buffer.from('{'))).toMatchObject({ ok: false });
-    expect(parseParams('application/json', Buffer.from('[]'))).toMatchObject({ ok: false });
-    expect(parseParams('text/plain', Buffer.from('a=1'))).toEqual({ ok: true, params: {} });
-    expect(parseParams(undefined, Buffer.from('a=1'))).toEqual({ ok: true, params: {} });
+    expect(parseParams('application/json', Buffer.from('[]'))).toEqual(none);
+    expect(parseParams('text/plain', Buffer.from('a=1'))).toEqual(none);
+    expect(parseParams(undefined, Buffer.from('a=1'))).toEqual(none);
   });
 });
 

@@ -1,7 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
-/** A response an endpoint wants written; the server adds `X-Request-Id`, `Date` and length. */
+/**
+ * A response an endpoint wants written; the server frames it as Rails and the web server of the
+ * Doorkeeper profile would (`X-Request-Id`, `ETag`, `Cache-Control`, length or chunking, …).
+ */
 export interface EmulatorResponse {
   /** HTTP status code. */
   readonly status: number;
@@ -9,6 +12,15 @@ export interface EmulatorResponse {
   readonly headers: Readonly<Record<string, string>>;
   /** Response body; absent for an empty body. */
   readonly body?: string | Buffer;
+  /**
+   * Who answers in Rails, which decides the headers around it:
+   * - `render` (the default): a controller renders the body, Rails adds `Vary`;
+   * - `direct`: a controller answers without rendering (`head`, or a body set directly, as
+   *   Doorkeeper does for errors it raises), so no `Vary`;
+   * - `middleware`: middleware answers before any controller runs (routing errors, bodies that
+   *   do not parse), with none of the controller's headers.
+   */
+  readonly origin?: 'render' | 'direct' | 'middleware';
 }
 
 /** The `Content-Type` of every JSON body the emulator sends (Rails' spelling). */
@@ -27,12 +39,30 @@ export function jsonResponse(
   };
 }
 
-/** A response with an empty body. */
+/**
+ * An answer Rails' middleware gives before any controller runs: an empty `text/html` body with
+ * `Content-Length: 0` (a routing 404, or 400 for a body that does not parse).
+ */
+export function middlewareResponse(status: number): EmulatorResponse {
+  return {
+    status,
+    headers: { 'Content-Type': 'text/html; charset=UTF-8' },
+    body: '',
+    origin: 'middleware',
+  };
+}
+
+/** A response with an empty body, as a controller's `head` answers. */
 export function emptyResponse(
   status: number,
   headers: Record<string, string> = {},
 ): EmulatorResponse {
-  return { status, headers };
+  return { status, headers, origin: 'direct' };
+}
+
+/** The same answer, set by the controller without rendering (so without `Vary`). */
+export function unrendered(response: EmulatorResponse): EmulatorResponse {
+  return { ...response, origin: 'direct' };
 }
 
 /** Outcome of {@link readBody}. */
@@ -77,43 +107,63 @@ export async function readBody(
     : { ok: true, body: Buffer.concat(chunks) };
 }
 
-/** Parameters of a form or JSON request body, or why they could not be read. */
+/** Request parameters, or why the body could not be read. */
 export type ParamsResult =
-  | { readonly ok: true; readonly params: Readonly<Record<string, string>> }
+  | {
+      readonly ok: true;
+      /** Query string and body merged, the body winning (Rails' `params`). */
+      readonly params: Readonly<Record<string, string>>;
+      /** The body's parameters alone (Rails' `request_parameters`). */
+      readonly bodyParams: Readonly<Record<string, string>>;
+    }
   | { readonly ok: false; readonly reason: string };
 
 /**
- * Reads request parameters the way Rails does for Doorkeeper: a form-encoded body, or a JSON
- * object body (Rails parses `application/json` into `params` too). For a repeated form field the
- * last value wins, as in Rack. Other content types carry no parameters. The query string is never
- * read: Doorkeeper takes credentials and grants from the body only.
+ * Reads request parameters the way Rails does for Doorkeeper: the query string, then a
+ * form-encoded body or a JSON body on top (Rails parses `application/json` into `params` too; a
+ * JSON value that is not an object lands in `_json`, which nobody reads). For a repeated field
+ * the last value wins, as in Rack. Other content types carry no body parameters. A JSON body
+ * that does not parse is a failure: Rails answers it before any controller runs.
  */
-export function parseParams(contentType: string | undefined, body: Buffer): ParamsResult {
+export function parseParams(
+  contentType: string | undefined,
+  body: Buffer,
+  query?: URLSearchParams,
+): ParamsResult {
+  const bodyParams: Record<string, string> = {};
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
-    if (body.length === 0) return { ok: true, params: {} };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      return { ok: false, reason: 'The request body is not valid JSON.' };
+    let parsed: unknown = {};
+    if (body.length > 0) {
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return { ok: false, reason: 'The request body is not valid JSON.' };
+      }
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return { ok: false, reason: 'The JSON request body must be an object.' };
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      for (const [key, value] of Object.entries(parsed)) {
+        if (typeof value === 'string') bodyParams[key] = value;
+        else if (typeof value === 'number' || typeof value === 'boolean') {
+          bodyParams[key] = String(value);
+        }
+      }
     }
-    const params: Record<string, string> = {};
-    for (const [key, value] of Object.entries(parsed)) {
-      if (typeof value === 'string') params[key] = value;
-      else if (typeof value === 'number' || typeof value === 'boolean') params[key] = String(value);
-    }
-    return { ok: true, params };
+  } else if (mediaType === 'application/x-www-form-urlencoded') {
+    for (const [key, value] of new URLSearchParams(body.toString('utf8'))) bodyParams[key] = value;
   }
-  if (mediaType === 'application/x-www-form-urlencoded') {
-    const params: Record<string, string> = {};
-    for (const [key, value] of new URLSearchParams(body.toString('utf8'))) params[key] = value;
-    return { ok: true, params };
-  }
-  return { ok: true, params: {} };
+  const params: Record<string, string> = {};
+  for (const [key, value] of query ?? []) params[key] = value;
+  return { ok: true, params: Object.assign(params, bodyParams), bodyParams };
+}
+
+/** {@link parseParams} of a request: its `Content-Type`, body and query string. */
+export function requestParams(req: {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly url: URL;
+}): ParamsResult {
+  return parseParams(headerValue(req.headers, 'content-type'), req.body, req.url.searchParams);
 }
 
 /** Decoded HTTP Basic credentials. */
@@ -128,9 +178,16 @@ export interface BasicCredentials {
  * Decodes `Authorization: Basic …` like Doorkeeper: base64-decode, split at the first `:`, and do
  * **not** URL-decode the parts (a known Doorkeeper deviation from RFC 6749 §2.3.1). Returns
  * `undefined` when there is no Basic attempt or its user part is blank.
+ *
+ * @param caseInsensitive - Whether `basic` in any case is the scheme (Doorkeeper ≥ 5.9.0), or
+ *   only `Basic` (before).
  */
-export function parseBasicAuth(authorization: string | undefined): BasicCredentials | undefined {
-  if (!authorization || !/^basic /i.test(authorization)) return undefined;
+export function parseBasicAuth(
+  authorization: string | undefined,
+  caseInsensitive = true,
+): BasicCredentials | undefined {
+  const scheme = caseInsensitive ? /^basic /i : /^Basic /;
+  if (!authorization || !scheme.test(authorization)) return undefined;
   const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   const clientId = colon === -1 ? decoded : decoded.slice(0, colon);

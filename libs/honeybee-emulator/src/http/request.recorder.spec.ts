@@ -8,6 +8,7 @@ const CLIENT = {
   clientId: 'app',
   clientSecret: SECRET,
   scopes: ['prescriptions:read', 'orders:write'],
+  defaultScopes: ['prescriptions:read', 'orders:write'],
 };
 
 describe('maskSecret', () => {

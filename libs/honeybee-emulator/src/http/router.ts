@@ -11,7 +11,7 @@ import { handleIntrospectionRequest } from '../oauth/introspection.endpoint.js';
 import { handleRevocationRequest } from '../oauth/revocation.endpoint.js';
 import { handleTokenInfoRequest } from '../oauth/token-info.endpoint.js';
 import { handleTokenRequest } from '../oauth/token.endpoint.js';
-import { jsonResponse } from './http-utils.js';
+import { middlewareResponse } from './http-utils.js';
 import type { EmulatorResponse } from './http-utils.js';
 import type { RecordedEndpoint } from './request.recorder.js';
 
@@ -49,7 +49,7 @@ const EXACT: ReadonlyMap<string, { endpoint: FaultEndpoint; method: string; hand
 
 /**
  * The endpoint a request belongs to (what faults and recordings are keyed by) and its handler.
- * A known path with the wrong method gets a 404, as Rails routing answers.
+ * A known path with the wrong method gets Rails routing's empty 404.
  */
 export function routeFor(
   method: string,
@@ -65,9 +65,7 @@ export function routeFor(
   return { endpoint: 'other', handle: notFound };
 }
 
-function notFound(_ctx: EmulatorContext, req: EmulatorRequest): EmulatorResponse {
-  return jsonResponse(404, {
-    error: 'not_found',
-    message: `No route matches ${req.method} ${req.url.pathname}`,
-  });
+/** Rails routing's answer to a path or method it has no route for: an empty `text/html` 404. */
+function notFound(): EmulatorResponse {
+  return middlewareResponse(404);
 }

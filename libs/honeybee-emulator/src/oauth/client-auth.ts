@@ -1,6 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientRegistry, RegisteredClient } from '../clients/client.registry.js';
+import type { DoorkeeperProfile } from '../doorkeeper.profile.js';
 import { parseBasicAuth } from '../http/http-utils.js';
+import { refusal } from './oauth-errors.js';
+import type { OAuthRefusal } from './oauth-errors.js';
 
 /** How a request tried to authenticate its client. */
 export type ClientAuthMethod = 'basic' | 'body';
@@ -16,37 +19,60 @@ export type ClientAuthResult =
   | { readonly kind: 'both' }
   | { readonly kind: 'none' };
 
+/** The parameters client authentication reads. */
+export interface ClientAuthParams {
+  /** Query string and body merged (Rails' `params`). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The body alone (Rails' `request_parameters`). */
+  readonly bodyParams: Readonly<Record<string, string>>;
+}
+
 /**
- * Authenticates the client of a request as Doorkeeper does. A Basic attempt is an
- * `Authorization: Basic` header whose user part is not blank; a body attempt needs both
- * `client_id` and `client_secret` (`client_secret_post`). Both at once is refused (Doorkeeper ≥
- * 5.9.5: `invalid_request`); a lone `client_id` in the body is no authentication at all.
+ * Authenticates the client of a request as the profile's Doorkeeper does.
+ *
+ * - A Basic attempt is an `Authorization: Basic` header (`basic` too when the profile's scheme
+ *   is case-insensitive) whose user part is not blank.
+ * - Doorkeeper before 5.9.5 takes the first of Basic and parameters that names a client: Basic
+ *   wins over any body credentials, and a `client_id` without a secret is a (failing) attempt.
+ *   Parameters come from the query string too before 6.0.
+ * - From 5.9.5 a body attempt needs both `client_id` and `client_secret` (`client_secret_post`),
+ *   a lone `client_id` is no authentication at all, and both mechanisms at once is `'both'`
+ *   (the caller answers `invalid_request`).
  */
 export function authenticateClient(
   clients: ClientRegistry,
+  profile: DoorkeeperProfile,
   headers: IncomingHttpHeaders,
-  params: Readonly<Record<string, string>>,
+  input: ClientAuthParams,
 ): ClientAuthResult {
-  const basic = parseBasicAuth(headers.authorization);
+  const basic = parseBasicAuth(headers.authorization, profile.basicSchemeCaseInsensitive);
+  const params = profile.credentialsFromQuery ? input.params : input.bodyParams;
   const bodyId = params.client_id?.trim() ? params.client_id : undefined;
   const bodySecret = params.client_secret ? params.client_secret : undefined;
+
+  if (profile.multipleClientAuth === 'basicWins') {
+    if (basic) return check(clients, basic.clientId, basic.clientSecret, 'basic');
+    if (bodyId !== undefined) return check(clients, bodyId, bodySecret ?? '', 'body');
+    return { kind: 'none' };
+  }
   const body = bodyId !== undefined && bodySecret !== undefined;
   if (basic && body) return { kind: 'both' };
-  if (basic) {
-    const client = clients.authenticate(basic.clientId, basic.clientSecret);
-    return client
-      ? { kind: 'authenticated', client, method: 'basic' }
-      : { kind: 'invalid', method: 'basic' };
-  }
-  if (body) {
-    const client = clients.authenticate(bodyId, bodySecret);
-    return client
-      ? { kind: 'authenticated', client, method: 'body' }
-      : { kind: 'invalid', method: 'body' };
-  }
+  if (basic) return check(clients, basic.clientId, basic.clientSecret, 'basic');
+  if (body) return check(clients, bodyId, bodySecret, 'body');
   return { kind: 'none' };
 }
 
-/** The `invalid_request` description for a request that used both client-auth mechanisms. */
-export const MULTIPLE_CLIENT_AUTH_DESCRIPTION =
-  'The request uses more than one mechanism for authenticating the client (HTTP Basic and the request body); use exactly one.';
+function check(
+  clients: ClientRegistry,
+  clientId: string,
+  clientSecret: string,
+  method: ClientAuthMethod,
+): ClientAuthResult {
+  const client = clients.authenticate(clientId, clientSecret);
+  return client ? { kind: 'authenticated', client, method } : { kind: 'invalid', method };
+}
+
+/** The `invalid_request` for a request that used both client-auth mechanisms. */
+export function multipleClientAuthRefusal(profile: DoorkeeperProfile): OAuthRefusal {
+  return refusal('invalid_request', profile.multipleClientAuthDescription);
+}

@@ -1,7 +1,7 @@
 import { HoneybeeEmulator } from '../honeybee-emulator.js';
 import { ManualClock } from '../clock.js';
 import { basic, postForm } from '../testing/http-test.helpers.js';
-import { REQUEST_NOT_AUTHORIZED_DESCRIPTION } from './introspection.endpoint.js';
+import { DOORKEEPER_PROFILES } from '../doorkeeper.profile.js';
 
 const START = Date.parse('2025-06-24T04:28:55.000Z');
 
@@ -42,14 +42,15 @@ describe('POST /oauth/introspect', () => {
       );
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toBeTruthy();
+      // Doorkeeper's field order.
       expect(res.text).toBe(
         JSON.stringify({
           active: true,
           scope: 'prescriptions:read orders:write',
           client_id: 'app',
           token_type: 'Bearer',
-          iat: START / 1000,
           exp: START / 1000 + 43_200,
+          iat: START / 1000,
         }),
       );
     });
@@ -72,7 +73,7 @@ describe('POST /oauth/introspect', () => {
       expect((await postForm(emu.introspectionUrl, { token: appToken }, asApp)).text).toBe(
         '{"active":false}',
       );
-      const fresh = (await emu.issueToken('app')).access_token;
+      const fresh = (await emu.issueToken('app', ['orders:write'])).access_token;
       clock.advanceSeconds(43_200);
       expect((await postForm(emu.introspectionUrl, { token: fresh }, asApp)).text).toBe(
         '{"active":false}',
@@ -121,9 +122,19 @@ describe('POST /oauth/introspect', () => {
     expect(res.status).toBe(400);
     expect(res.json).toEqual({
       error: 'invalid_request',
-      error_description: REQUEST_NOT_AUTHORIZED_DESCRIPTION,
+      error_description: DOORKEEPER_PROFILES.current.requestNotAuthorizedDescription,
     });
     expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers the same 400 to a Bearer token it does not know (no caller at all)', async () => {
+    const res = await postForm(
+      emu.introspectionUrl,
+      { token: appToken },
+      { Authorization: 'Bearer not-a-token' },
+    );
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: 'invalid_request' });
   });
 
   describe('caller authenticated with a Bearer token', () => {
@@ -173,6 +184,7 @@ describe('POST /oauth/introspect', () => {
       expect(res.json).toEqual({
         error: 'invalid_token',
         error_description: 'The access token was revoked',
+        state: 'unauthorized',
       });
       expect(res.headers.get('www-authenticate')).toBe(
         'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked"',

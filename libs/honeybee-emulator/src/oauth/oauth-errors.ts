@@ -94,12 +94,16 @@ export function oauthErrorResponse(
   );
 }
 
-/** A Doorkeeper `invalid_token` response with a JSON body (introspection's answer). */
+/**
+ * A Doorkeeper `invalid_token` response with a JSON body, as token info and introspection send
+ * it: `{"error":"invalid_token","error_description":…,"state":"unauthorized"}` (Doorkeeper's
+ * `InvalidTokenResponse` carries the `state` it was built with).
+ */
 export function invalidTokenJsonResponse(state: Exclude<TokenState, 'active'>): EmulatorResponse {
   const description = INVALID_TOKEN_DESCRIPTIONS[state];
   return jsonResponse(
     401,
-    { error: 'invalid_token', error_description: description },
+    { error: 'invalid_token', error_description: description, state: 'unauthorized' },
     oauthErrorHeaders('invalid_token', description),
   );
 }

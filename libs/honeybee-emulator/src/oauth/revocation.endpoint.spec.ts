@@ -14,8 +14,8 @@ describe('POST /oauth/revoke', () => {
         { clientId: 'other', clientSecret: 'other-secret', scopes: ['prescriptions:read'] },
       ],
     });
-    appToken = (await emu.issueToken('app')).access_token;
-    otherToken = (await emu.issueToken('other')).access_token;
+    appToken = (await emu.issueToken('app', ['prescriptions:read'])).access_token;
+    otherToken = (await emu.issueToken('other', ['prescriptions:read'])).access_token;
   });
 
   afterEach(() => emu.stop());

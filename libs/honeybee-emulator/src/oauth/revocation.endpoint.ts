@@ -1,8 +1,8 @@
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
-import { headerValue, jsonResponse, parseParams } from '../http/http-utils.js';
+import { jsonResponse, middlewareResponse, requestParams } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
-import { MULTIPLE_CLIENT_AUTH_DESCRIPTION, authenticateClient } from './client-auth.js';
-import { oauthErrorResponse, refusal } from './oauth-errors.js';
+import { authenticateClient, multipleClientAuthRefusal } from './client-auth.js';
+import { oauthErrorResponse } from './oauth-errors.js';
 
 /** Doorkeeper's description when a revocation is refused. */
 export const REVOKE_UNAUTHORIZED_DESCRIPTION = 'You are not authorized to revoke this token';
@@ -11,19 +11,19 @@ export const REVOKE_UNAUTHORIZED_DESCRIPTION = 'You are not authorized to revoke
  * `POST /oauth/revoke` (RFC 7009) with Doorkeeper's rules: the client must authenticate (else
  * 403 `unauthorized_client`, Doorkeeper's answer, not 401); an unknown token — or no `token` at
  * all — gets 200 `{}`; a token of another client gets 403 `unauthorized_client`; otherwise the
- * token is revoked and the answer is 200 `{}`.
+ * token is revoked and the answer is 200 `{}`. Both client-auth mechanisms at once follow the
+ * profile (Basic wins before 5.9.5, `400 invalid_request` from then).
  */
 export function handleRevocationRequest(
   ctx: EmulatorContext,
   req: EmulatorRequest,
 ): EmulatorResponse {
-  const parsed = parseParams(headerValue(req.headers, 'content-type'), req.body);
-  if (!parsed.ok) return oauthErrorResponse(refusal('invalid_request', parsed.reason));
+  const { profile } = ctx.settings;
+  const parsed = requestParams(req);
+  if (!parsed.ok) return middlewareResponse(400);
   const { params } = parsed;
-  const auth = authenticateClient(ctx.clients, req.headers, params);
-  if (auth.kind === 'both') {
-    return oauthErrorResponse(refusal('invalid_request', MULTIPLE_CLIENT_AUTH_DESCRIPTION));
-  }
+  const auth = authenticateClient(ctx.clients, profile, req.headers, parsed);
+  if (auth.kind === 'both') return oauthErrorResponse(multipleClientAuthRefusal(profile));
   const forbidden = jsonResponse(403, {
     error: 'unauthorized_client',
     error_description: REVOKE_UNAUTHORIZED_DESCRIPTION,

@@ -53,33 +53,51 @@ describe('GET /oauth/token/info', () => {
     expect(res.status).toBe(200);
   });
 
-  it.each([
-    ['no Authorization header', undefined, 'The access token is invalid'],
-    ['an unknown token', 'Bearer not-a-token', 'The access token is invalid'],
-    ['a Basic header', 'Basic YXBwOmFwcC1zZWNyZXQ=', 'The access token is invalid'],
-  ])('answers 401 with an empty body for %s', async (_case, auth, description) => {
-    const res = await info(auth);
+  /** Doorkeeper's token-info refusal: one JSON body and description whatever the reason. */
+  function expectInvalidToken(res: Awaited<ReturnType<typeof send>>): void {
     expect(res.status).toBe(401);
-    expect(res.text).toBe('');
-    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE(description));
+    expect(res.json).toEqual({
+      error: 'invalid_token',
+      error_description: 'The access token is invalid',
+      state: 'unauthorized',
+    });
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('pragma')).toBe('no-cache');
+    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE('The access token is invalid'));
     expect(res.headers.get('x-request-id')).toBeTruthy();
+  }
+
+  it.each([
+    ['no Authorization header', undefined],
+    ['an unknown token', 'Bearer not-a-token'],
+    ['a Basic header', 'Basic YXBwOmFwcC1zZWNyZXQ='],
+  ])('answers 401 with Doorkeeper’s JSON body for %s', async (_case, auth) => {
+    expectInvalidToken(await info(auth));
   });
 
-  it('answers 401 "expired" once the clock passes the lifetime', async () => {
+  it('answers the same 401 once the clock passes the lifetime', async () => {
     clock.advanceSeconds(43_199);
     expect((await info(`Bearer ${token}`)).status).toBe(200);
     clock.advanceSeconds(1);
-    const res = await info(`Bearer ${token}`);
-    expect(res.status).toBe(401);
-    expect(res.text).toBe('');
-    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE('The access token expired'));
+    expectInvalidToken(await info(`Bearer ${token}`));
   });
 
-  it('answers 401 "revoked" for a revoked token', async () => {
+  it('answers the same 401 for a revoked token', async () => {
     expect(emu.revokeToken(token)).toBe(true);
-    const res = await info(`Bearer ${token}`);
-    expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE('The access token was revoked'));
+    expectInvalidToken(await info(`Bearer ${token}`));
+  });
+
+  it('answers alike with the 5.5 profile (token info never names the reason)', async () => {
+    await emu.stop();
+    emu = await HoneybeeEmulator.start({
+      clock,
+      doorkeeper: '5.5',
+      clients: [{ clientId: 'app', clientSecret: 'app-secret' }],
+    });
+    const old = (await emu.issueToken('app')).access_token;
+    emu.revokeToken(old);
+    expectInvalidToken(await info(`Bearer ${old}`));
   });
 
   it('treats tokens of a removed client as unknown', async () => {

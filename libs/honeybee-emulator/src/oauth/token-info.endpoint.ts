@@ -1,8 +1,8 @@
 import { epochSeconds } from '../clock.js';
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
-import { emptyResponse, jsonResponse, presentedBearerToken } from '../http/http-utils.js';
+import { jsonResponse, presentedBearerToken } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
-import { INVALID_TOKEN_DESCRIPTIONS, bearerChallenge } from './oauth-errors.js';
+import { invalidTokenJsonResponse } from './oauth-errors.js';
 
 /** Body of a 200 from `GET /oauth/token/info` (note: `scope` is an array here). */
 export interface TokenInfoBody {
@@ -19,22 +19,17 @@ export interface TokenInfoBody {
 }
 
 /**
- * `GET /oauth/token/info`: describes the Bearer token the request presents. An unknown, expired
- * or revoked token gets 401 with an empty body and the reason in `WWW-Authenticate`.
+ * `GET /oauth/token/info`: describes the Bearer token the request presents. An unknown,
+ * expired or revoked token (or none) gets 401 with Doorkeeper's JSON body, one description for
+ * every reason: `{"error":"invalid_token","error_description":"The access token is invalid",
+ * "state":"unauthorized"}` (token info builds its error without the token, in every version).
  */
 export function handleTokenInfoRequest(
   ctx: EmulatorContext,
   req: EmulatorRequest,
 ): EmulatorResponse {
   const lookup = ctx.lookupToken(presentedBearerToken(req.headers, req.url));
-  if (lookup.state !== 'active' || !lookup.token) {
-    const state = lookup.state === 'active' ? 'unknown' : lookup.state;
-    return emptyResponse(401, {
-      'WWW-Authenticate': bearerChallenge('invalid_token', INVALID_TOKEN_DESCRIPTIONS[state]),
-      'Cache-Control': 'no-store',
-      Pragma: 'no-cache',
-    });
-  }
+  if (lookup.state !== 'active' || !lookup.token) return invalidTokenJsonResponse('unknown');
   const { token } = lookup;
   const body: TokenInfoBody = {
     resource_owner_id: null,

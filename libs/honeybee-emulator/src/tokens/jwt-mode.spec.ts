@@ -189,14 +189,15 @@ describe('RFC 8414 metadata', () => {
 
   it('uses a configured issuer for iss and metadata', async () => {
     emu = await HoneybeeEmulator.start({
-      clients: [APP],
+      // An application without scopes: its scopeless request gets a scopeless token.
+      clients: [APP, { clientId: 'open', clientSecret: 'open-secret' }],
       jwt: { algorithm: 'ES256' },
       issuer: 'https://auth.honeybee.test',
     });
     expect((await send(emu.metadataUrl)).json).toMatchObject({
       issuer: 'https://auth.honeybee.test',
     });
-    const token = (await emu.issueToken('app')).access_token;
+    const token = (await emu.issueToken('open')).access_token;
     const { payload } = await jwtVerify(token, createLocalJWKSet(await emu.getJwks()), {
       issuer: 'https://auth.honeybee.test',
     });
@@ -206,7 +207,9 @@ describe('RFC 8414 metadata', () => {
   it('serves a JWKS in opaque mode too, so signJwt works without JWT mode', async () => {
     emu = await HoneybeeEmulator.start({ clients: [APP] });
     expect(emu.jwtMode).toBe(false);
-    expect((await emu.issueToken('app')).access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await emu.issueToken('app', ['orders:write'])).access_token).toMatch(
+      /^[A-Za-z0-9_-]{43}$/,
+    );
     const token = await emu.signJwt({ sub: 'x' });
     await expect(jwtVerify(token, createRemoteJWKSet(new URL(emu.jwksUri)))).resolves.toBeDefined();
   });

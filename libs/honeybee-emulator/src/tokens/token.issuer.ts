@@ -9,6 +9,9 @@ import { newJti } from './jwt-keys.js';
 import type { JwtKeyRing } from './jwt-keys.js';
 import type { IssuedToken, TokenStore } from './token.store.js';
 
+/** What Ruby's `String#split` splits on: ASCII whitespace. */
+const RUBY_WHITESPACE = /[ \t\n\v\f\r]+/;
+
 /** The JSON body of a successful token response, field for field as Doorkeeper sends it. */
 export interface TokenResponseBody {
   /** The access token: 43 url-safe characters, or a JWT in JWT mode. */
@@ -53,9 +56,10 @@ export class TokenIssuer {
   }
 
   /**
-   * Resolves the scopes a request gets, Doorkeeper-style: a requested `scope` string must be
-   * non-blank, free of CR/LF/TAB and within the client's scopes (or the server's, for a client
-   * without scopes); no `scope` gives the client's default scopes.
+   * Resolves the scopes a request gets, Doorkeeper-style: a requested `scope` is split on ASCII
+   * whitespace (so a TAB or a newline separates scopes like a space does: Doorkeeper checks the
+   * string it rebuilt from the parts) and must be within the client's scopes (or the server's,
+   * for a client without scopes); no `scope`, or a blank one, gives the client's default scopes.
    *
    * @param scopeParam - The raw `scope` parameter, or `undefined` when absent.
    */
@@ -68,8 +72,7 @@ export class TokenIssuer {
       }
       return { ok: true, scopes: [] };
     }
-    if (/[\r\n\t]/.test(scopeParam)) return { ok: false, refusal: refusal('invalid_scope') };
-    const requested = [...new Set(scopeParam.trim().split(/\s+/))];
+    const requested = [...new Set(scopeParam.split(RUBY_WHITESPACE).filter(Boolean))];
     const serverScopes = settings.serverScopes ?? clients.knownScopes();
     const allowed = client.scopes.length > 0 ? client.scopes : serverScopes;
     const valid = requested.every(
@@ -97,7 +100,12 @@ export class TokenIssuer {
     // Synchronous from here on, so no other request interleaves between revoke and store.
     const revokeAt = clock.now();
     if (settings.revokePreviousToken === 'sameScopes') {
-      const previous = tokens.newestActiveMatching(client.clientId, scopes, revokeAt);
+      const previous = tokens.newestActiveMatching(
+        client.clientId,
+        scopes,
+        revokeAt,
+        settings.profile.revokePreviousIncludesExpired,
+      );
       if (previous) tokens.revoke(previous.accessToken, revokeAt, 'revoke_previous_token');
     } else if (settings.revokePreviousToken === 'allScopes') {
       for (const previous of tokens.activeForClient(client.clientId, revokeAt)) {

@@ -80,17 +80,20 @@ export class TokenStore {
 
   /**
    * The newest token of this client with exactly this set of scopes that is neither revoked nor
-   * expired (Doorkeeper's `matching_token_for(..., include_expired: false)`).
+   * expired (Doorkeeper's `matching_token_for(..., include_expired: false)`), or, with
+   * `includeExpired`, merely not revoked (Doorkeeper 5.5's `matching_token_for`).
    */
   newestActiveMatching(
     clientId: string,
     scopes: readonly string[],
     nowMs: number,
+    includeExpired = false,
   ): IssuedToken | undefined {
     let newest: MutableToken | undefined;
     for (const token of this.#tokens.values()) {
       if (token.clientId !== clientId || !sameScopeSet(token.scopes, scopes)) continue;
-      if (token.revokedAt !== undefined || nowMs >= token.expiresAt) continue;
+      if (token.revokedAt !== undefined) continue;
+      if (!includeExpired && nowMs >= token.expiresAt) continue;
       if (!newest || token.createdAt >= newest.createdAt) newest = token;
     }
     return newest;

@@ -20,6 +20,9 @@ export class TokensRepository {
   }
 }
 
+@Module({ providers: [TokensRepository], exports: [TokensRepository] })
+export class TokensModule {}
+
 @Injectable()
 export class MyVerifier implements TokenVerifier {
   constructor(private readonly db: TokensRepository) {}
@@ -37,13 +40,16 @@ export class MyVerifier implements TokenVerifier {
 
 @Module({
   imports: [
-    HoneybeeAuthModule.forRoot({
-      clientId: process.env.HB_CLIENT_ID!,
-      clientSecret: process.env.HB_CLIENT_SECRET!,
-      inbound: { verifier: MyVerifier },
+    HoneybeeAuthModule.forRootAsync({
+      // The verifier is created in the module's context: its dependencies come from here.
+      imports: [TokensModule],
+      useFactory: () => ({
+        clientId: process.env.HB_CLIENT_ID!,
+        clientSecret: process.env.HB_CLIENT_SECRET!,
+        inbound: { allowedClientIds: ['partner'], verifier: MyVerifier },
+      }),
     }),
   ],
-  providers: [TokensRepository],
 })
 export class AppModule {}
 

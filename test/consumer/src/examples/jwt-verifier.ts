@@ -11,5 +11,6 @@ export const inbound: HoneybeeInboundOptions = {
     clockToleranceSeconds: 5, // default
     jwksCooldownMs: 30_000, // default: min time between two JWKS fetches
     jwksTimeoutMs: 5_000, // default
+    requireAtJwtType: true, // default: typ must be at+jwt (RFC 9068 §4)
   },
 };

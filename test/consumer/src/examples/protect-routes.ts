@@ -46,7 +46,12 @@ export class RxController {
       clientId: process.env.HB_CLIENT_ID!,
       clientSecret: process.env.HB_CLIENT_SECRET!,
       webhookSecret: process.env.HB_WEBHOOK_SECRET, // for HoneybeeWebhookGuard
-      inbound: { verifier: 'token-info', realm: 'partner-api' },
+      inbound: {
+        // Whose tokens this service accepts: configure it first.
+        allowedClientIds: ['pharmacy-frontend'],
+        verifier: 'token-info',
+        realm: 'partner-api',
+      },
     }),
   ],
   controllers: [RxController],
