@@ -1,9 +1,9 @@
 import type { HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
-import type { HoneybeeEmulator } from 'honeybee-emulator';
 import {
+  MESSAGES,
+  contextsEmulatorForFile,
   contextsModuleOptions,
-  startContextsEmulator,
 } from './fixtures/contexts/contexts-emulator.js';
 import { CapturingLogger } from './fixtures/capturing-logger.js';
 import { FakeClock } from './fixtures/fake-clock.js';
@@ -20,30 +20,25 @@ import type {
 } from './fixtures/contexts/graphql-app.js';
 
 const REALM = 'gql-realm';
-const INVALID = 'The access token is invalid, expired or revoked';
-const UNAVAILABLE = 'The access token cannot be verified right now; try again later';
-const FORBIDDEN_ADMIN = 'Insufficient scope; this route requires all of: admin rx:read';
+const INVALID = MESSAGES.invalid;
+const UNAVAILABLE = MESSAGES.unavailable;
+const FORBIDDEN_ADMIN = MESSAGES.forbiddenAdmin;
 const challenge = (error: string, description: string, scope?: string) =>
   `Bearer realm="${REALM}", error="${error}", error_description="${description}"` +
   (scope ? `, scope="${scope}"` : '');
 
 const clock = new FakeClock();
-let emu: HoneybeeEmulator;
-
-beforeAll(async () => {
-  emu = await startContextsEmulator(clock);
-});
-afterAll(() => emu.stop());
+const emulator = contextsEmulatorForFile(clock);
 
 const moduleOptions = (inbound: HoneybeeInboundOptions = {}) =>
-  contextsModuleOptions(emu, { realm: REALM, ...inbound });
+  contextsModuleOptions(emulator(), { realm: REALM, ...inbound });
 
 describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
   let current: GraphQLApp | undefined;
   let logger: CapturingLogger;
   const tokens: string[] = [];
   const tokenFor = async (scopes: string[]) => {
-    const token = (await emu.issueToken('partner', scopes)).access_token;
+    const token = (await emulator().issueToken('partner', scopes)).access_token;
     tokens.push(token);
     return token;
   };
@@ -52,7 +47,7 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
     current = await startGraphQLApp(driver, moduleOptions(inbound), { clock, logger, apollo });
     return current;
   };
-  const tokenInfoCalls = () => emu.requests('tokenInfo').length;
+  const tokenInfoCalls = () => emulator().requests('tokenInfo').length;
   /** POSTs to the current app; the answer never shows a token. */
   const post = async (
     ...args: Parameters<typeof postGraphQL> extends [unknown, ...infer R] ? R : never
@@ -66,7 +61,7 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
   };
   const errorOf = (answer: GraphQLAnswer) => answer.body.errors?.[0];
 
-  beforeEach(() => emu.reset());
+  beforeEach(() => emulator().reset());
   afterEach(async () => {
     await current?.app.close();
     current = undefined;
@@ -132,7 +127,7 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
 
     it('UNAUTHENTICATED invalid_token for an unknown or revoked token', async () => {
       const revoked = await tokenFor(['rx:read']);
-      emu.revokeToken(revoked);
+      emulator().revokeToken(revoked);
       for (const token of ['unknown-token-0123456789', revoked]) {
         const res = await post({ query: '{ prescriptions }' }, `Bearer ${token}`);
         expect(errorOf(res)).toMatchObject({
@@ -198,7 +193,7 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
 
     it('SERVICE_UNAVAILABLE with a retry hint when the verifier is down', async () => {
       const token = await tokenFor(['rx:read']);
-      emu.injectFault('tokenInfo', { status: 503 }, { times: 1 });
+      emulator().injectFault('tokenInfo', { status: 503 }, { times: 1 });
       const res = await post({ query: '{ prescriptions }' }, `Bearer ${token}`);
       expect(errorOf(res)).toMatchObject({
         message: UNAVAILABLE,
@@ -398,7 +393,7 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on %s', (driver: GraphQLDriverName) => {
 
     it('SERVICE_UNAVAILABLE when the verifier is down', async () => {
       const token = await tokenFor(['rx:read']);
-      emu.injectFault('tokenInfo', { dropConnection: true }, { times: 1 });
+      emulator().injectFault('tokenInfo', { dropConnection: true }, { times: 1 });
       const outcome = await sub('subscription { rxRenewed }', { authorization: `Bearer ${token}` });
       expect(outcome.errors?.[0]?.extensions).toEqual({
         code: 'SERVICE_UNAVAILABLE',

@@ -1,8 +1,8 @@
 import type { HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
-import type { HoneybeeEmulator } from 'honeybee-emulator';
 import {
+  MESSAGES,
+  contextsEmulatorForFile,
   contextsModuleOptions,
-  startContextsEmulator,
 } from './fixtures/contexts/contexts-emulator.js';
 import { CapturingLogger } from './fixtures/capturing-logger.js';
 import { FakeClock } from './fixtures/fake-clock.js';
@@ -11,31 +11,26 @@ import type { TestMicroservice } from './fixtures/contexts/microservice-app.js';
 import { acceptedEvents, eventsAccepted } from './fixtures/contexts/rx.microservice.js';
 
 const REALM = 'rpc-realm';
-const INVALID = 'The access token is invalid, expired or revoked';
-const UNAVAILABLE = 'The access token cannot be verified right now; try again later';
-const FORBIDDEN = 'Insufficient scope; this route requires all of: admin rx:read';
+const INVALID = MESSAGES.invalid;
+const UNAVAILABLE = MESSAGES.unavailable;
+const FORBIDDEN = MESSAGES.forbiddenAdmin;
 const clock = new FakeClock();
-let emu: HoneybeeEmulator;
-
-beforeAll(async () => {
-  emu = await startContextsEmulator(clock);
-});
-afterAll(() => emu.stop());
+const emulator = contextsEmulatorForFile(clock);
 
 const moduleOptions = (inbound: HoneybeeInboundOptions = {}) =>
-  contextsModuleOptions(emu, { realm: REALM, ...inbound });
+  contextsModuleOptions(emulator(), { realm: REALM, ...inbound });
 
 let service: TestMicroservice | undefined;
 let logger: CapturingLogger;
 const tokens: string[] = [];
 const tokenFor = async (scopes: string[]) => {
-  const token = (await emu.issueToken('partner', scopes)).access_token;
+  const token = (await emulator().issueToken('partner', scopes)).access_token;
   tokens.push(token);
   return token;
 };
-const tokenInfoCalls = () => emu.requests('tokenInfo').length;
+const tokenInfoCalls = () => emulator().requests('tokenInfo').length;
 
-beforeEach(() => emu.reset());
+beforeEach(() => emulator().reset());
 afterEach(async () => {
   await service?.close();
   service = undefined;
@@ -124,7 +119,7 @@ describe('TCP microservice (token in the packet metadata)', () => {
 
   it('SERVICE_UNAVAILABLE with a retry hint when the verifier is down', async () => {
     const token = await tokenFor(['rx:read']);
-    emu.injectFault('tokenInfo', { dropConnection: true }, { times: 1 });
+    emulator().injectFault('tokenInfo', { dropConnection: true }, { times: 1 });
     expect(await client.send('rx.list', `Bearer ${token}`)).toEqual({
       ok: false,
       error: {
@@ -223,7 +218,7 @@ describe('gRPC microservice (token in the call metadata)', () => {
 
   it('UNAVAILABLE (14) with retry-after when the verifier is down', async () => {
     const token = await tokenFor(['rx:read']);
-    emu.injectFault('tokenInfo', { status: 500 }, { times: 1 });
+    emulator().injectFault('tokenInfo', { status: 500 }, { times: 1 });
     expect(await client.call('List', { authorization: `Bearer ${token}` })).toEqual({
       ok: false,
       error: { code: 14, details: UNAVAILABLE, trailers: { 'retry-after': '7' } },

@@ -1,8 +1,8 @@
 import type { HoneybeeInboundOptions } from 'nestjs-honeybee-auth';
-import type { HoneybeeEmulator } from 'honeybee-emulator';
 import {
+  MESSAGES,
+  contextsEmulatorForFile,
   contextsModuleOptions,
-  startContextsEmulator,
 } from './fixtures/contexts/contexts-emulator.js';
 import { CapturingLogger } from './fixtures/capturing-logger.js';
 import { FakeClock } from './fixtures/fake-clock.js';
@@ -17,17 +17,12 @@ import type {
   WebSocketAdapterName,
 } from './fixtures/contexts/websocket-app.js';
 
-const INVALID = 'The access token is invalid, expired or revoked';
+const INVALID = MESSAGES.invalid;
 const clock = new FakeClock();
-let emu: HoneybeeEmulator;
-
-beforeAll(async () => {
-  emu = await startContextsEmulator(clock);
-});
-afterAll(() => emu.stop());
+const emulator = contextsEmulatorForFile(clock);
 
 const moduleOptions = (inbound: HoneybeeInboundOptions = {}) =>
-  contextsModuleOptions(emu, { cache: { maxAgeSeconds: 60 }, ...inbound });
+  contextsModuleOptions(emulator(), { cache: { maxAgeSeconds: 60 }, ...inbound });
 
 describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocketAdapterName) => {
   let app: { close(): Promise<void> } | undefined;
@@ -46,16 +41,16 @@ describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocket
     return connection;
   };
   const tokenFor = async (scopes: string[], clientId = 'partner') => {
-    const token = (await emu.issueToken(clientId, scopes)).access_token;
+    const token = (await emulator().issueToken(clientId, scopes)).access_token;
     tokens.push(token);
     return token;
   };
   const withBearer = (token: string): Handshake => ({
     headers: { authorization: `Bearer ${token}` },
   });
-  const tokenInfoCalls = () => emu.requests('tokenInfo').length;
+  const tokenInfoCalls = () => emulator().requests('tokenInfo').length;
 
-  beforeEach(() => emu.reset());
+  beforeEach(() => emulator().reset());
   afterEach(async () => {
     const seen = [...connections.flatMap((c) => c.received), ...(logger?.lines ?? [])].join('\n');
     for (const t of tokens) expect(seen).not.toContain(t);
@@ -178,7 +173,7 @@ describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocket
       const token = await tokenFor(['rx:read']);
       const connection = await open(withBearer(token));
       expect((await connection.send('rx.list')).kind).toBe('reply');
-      emu.revokeToken(token);
+      emulator().revokeToken(token);
       clock.advance(59_000);
       expect((await connection.send('rx.list')).kind).toBe('reply'); // the verdict still holds
       expect(tokenInfoCalls()).toBe(1);
@@ -205,7 +200,7 @@ describe.each(WEBSOCKET_ADAPTERS)('WebSocket gateway on %s', (adapter: WebSocket
 
     it('SERVICE_UNAVAILABLE with a retry hint when the verifier is down; the connection stays open', async () => {
       const connection = await open(withBearer(await tokenFor(['rx:read'])));
-      emu.injectFault('tokenInfo', { status: 503 }, { times: 1 });
+      emulator().injectFault('tokenInfo', { status: 503 }, { times: 1 });
       expect(await connection.send('rx.list')).toEqual({
         kind: 'exception',
         data: {

@@ -13,6 +13,13 @@ import type {
 import { connect, startWebSocketApp } from '../fixtures/contexts/websocket-app.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { FUZZ_SEED, fuzzBanner, fuzzParameters, fuzzRuns } from './support/fuzz.js';
+import {
+  B64TOKEN,
+  B64_CHARS,
+  b64token,
+  bearerCasing,
+  issueTokenClasses,
+} from './support/credentials.js';
 import { leakScanner } from './support/leak-scanner.js';
 
 /**
@@ -35,11 +42,6 @@ const APP_SECRET = 'ctx-app-secret-7e8f9a0b1c2d3e4f5a6b';
 const PARTNER = 'ctx-partner';
 const MAX_TOKEN = 256;
 const RETRY_AFTER = 6;
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const B64_CHARS = [
-  ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
-  ...'-._~+/',
-];
 
 const clock = new FakeClock();
 let emu: HoneybeeEmulator;
@@ -67,12 +69,7 @@ beforeAll(async () => {
   });
   leakScanner.watchEmulator(emu);
   leakScanner.watchClientSecret(APP_ID, APP_SECRET);
-  tokens.expired = (await emu.issueToken('short', ['rx:read'])).access_token;
-  clock.advance(5000);
-  tokens.valid = (await emu.issueToken(PARTNER, ['rx:read'])).access_token;
-  tokens.noScope = (await emu.issueToken(PARTNER, ['other'])).access_token;
-  tokens.revoked = (await emu.issueToken(PARTNER, ['rx:read'])).access_token;
-  emu.revokeToken(tokens.revoked);
+  Object.assign(tokens, await issueTokenClasses(emu, clock, PARTNER, 'short'));
 });
 afterAll(() => emu.stop());
 
@@ -121,17 +118,6 @@ const charArb = (alphabet: Alphabet) => {
 };
 const junk = (alphabet: Alphabet, max: number) =>
   fc.array(charArb(alphabet), { maxLength: max }).map((c) => c.join(''));
-const b64token = (max: number) =>
-  fc
-    .tuple(
-      fc.array(fc.constantFrom(...B64_CHARS), { minLength: 1, maxLength: max }),
-      fc.constantFrom('', '=', '=='),
-    )
-    .map(([c, pad]) => c.join('') + pad);
-const bearerCasing = fc
-  .array(fc.boolean(), { minLength: 6, maxLength: 6 })
-  .map((u) => [...'bearer'].map((c, i) => (u[i] ? c.toUpperCase() : c)).join(''));
-
 /** A token candidate: known tokens, near misses of the valid one, junk, huge, empty. */
 const tokenArb = (alphabet: Alphabet) => {
   const known = fc.constantFrom(tokens.valid, tokens.noScope, tokens.revoked, tokens.expired);
