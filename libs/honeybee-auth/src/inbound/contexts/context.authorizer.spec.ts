@@ -54,6 +54,30 @@ describe('ContextAuthorizer', () => {
     await expect(authorizer.authorize(rpc, route)).rejects.toThrow(TypeError);
   });
 
+  it('a context object that throws when read is a malformed call, never a crash', async () => {
+    const seen: unknown[] = [];
+    const record: AuthorizationDecision = async (_route, extraction) => {
+      seen.push(extraction);
+      return true;
+    };
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('no');
+        },
+        has: () => {
+          throw new Error('no');
+        },
+      },
+    );
+    const graphql = contextOf('graphql', [{}, {}, hostile, {}]);
+    await new ContextAuthorizer(record, inbound).authorize(graphql, route);
+    expect(seen).toEqual([
+      { kind: 'invalid_request', description: 'The credentials of this call cannot be read' },
+    ]);
+  });
+
   it('a WebSocket connection gets the principal; a refusal takes it away', async () => {
     const client: Record<string, unknown> = {
       request: { headers: { authorization: 'Bearer abc' } },

@@ -3,8 +3,9 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { ResolvedInboundOptions } from '../../options/resolved-options.js';
 import type { BearerTokenExtraction } from '../bearer-token.extractor.js';
 import type { RouteAuthorization } from '../require-scopes.decorator.js';
-import type { ContextAdapter } from './context.adapter.js';
+import type { ContextAdapter, GuardedOperation } from './context.adapter.js';
 import { isHoneybeeAuthException, refusalOf } from './context-refusal.js';
+import { malformed } from './credentials.reader.js';
 import { graphqlContext } from './graphql.context.js';
 import { rpcContext } from './rpc.context.js';
 import { webSocketContext } from './websocket.context.js';
@@ -59,7 +60,7 @@ export class ContextAuthorizer {
       );
       return false;
     }
-    const operation = adapter.read(context, this.inbound, this.warnOnce);
+    const operation = this.read(adapter, context);
     try {
       await this.decide(route, operation.extraction, operation.carrier, operation.response);
     } catch (err) {
@@ -68,5 +69,14 @@ export class ContextAuthorizer {
     }
     adapter.accepted?.(context, operation);
     return true;
+  }
+
+  /** The adapter's reading; one that throws anyway (a hostile context object) is malformed. */
+  private read(adapter: ContextAdapter, context: ExecutionContext): GuardedOperation {
+    try {
+      return adapter.read(context, this.inbound, this.warnOnce);
+    } catch {
+      return { extraction: malformed('The credentials of this call cannot be read'), carrier: {} };
+    }
   }
 }
