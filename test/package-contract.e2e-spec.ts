@@ -93,6 +93,7 @@ describe('nestjs-honeybee-auth', () => {
       'RequireScopes',
       'ScopesGuard',
       'VerificationCache',
+      'rememberHandshake',
       'requestIdOf',
       'retryAfterOf',
       'systemClock',

@@ -7,6 +7,7 @@ export type {
   HoneybeeRetryOptions,
   HoneybeeTokenStoreOptions,
   HoneybeeVerificationCacheOptions,
+  HoneybeeWebSocketOptions,
 } from './options/honeybee-auth-options.interface.js';
 export { DEFAULT_API_BASE_URL, DEFAULT_TOKEN_URL } from './options/resolve-options.js';
 export { HONEYBEE_CLOCK, systemClock } from './common/clock.js';
@@ -45,6 +46,8 @@ export {
   CurrentPrincipal,
   HONEYBEE_PRINCIPAL_PROPERTY,
 } from './inbound/current-principal.decorator.js';
+export { rememberHandshake } from './inbound/contexts/websocket.context.js';
+export type { HoneybeeRefusal, HoneybeeRefusalCode } from './inbound/contexts/context-refusal.js';
 export { HONEYBEE_TOKEN_VERIFIER } from './inbound/token-verifier.provider.js';
 export { VerificationCache } from './inbound/verification.cache.js';
 export {

@@ -163,7 +163,10 @@ export class HoneybeeServiceUnavailableException
    * @param retryAfterSeconds - sent as `Retry-After`; none when a retry cannot help before
    *   someone fixes the configuration.
    */
-  constructor(message: string, retryAfterSeconds?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message);
     this.headers =
       retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };

@@ -144,6 +144,16 @@ export function unmetScopes(
   return allOf.length === 0 && anyOf.length === 0 ? undefined : { allOf, anyOf };
 }
 
+/**
+ * The scopes to put in the `scope` attribute of an `insufficient_scope` challenge (and in the
+ * `requiredScopes` of a refusal outside HTTP): a set that would satisfy the route. RFC 6750
+ * cannot express "one of", so every scope of each any-of group is listed (the description
+ * says which are alternatives).
+ */
+export function sufficientScopes(route: Pick<RouteAuthorization, 'allOf' | 'anyOf'>): string[] {
+  return [...new Set([...route.allOf, ...route.anyOf.flat()])].sort();
+}
+
 function checkScopes(decorator: string, scopes: unknown[], allowEmpty: boolean): string[] {
   if (!allowEmpty && scopes.length === 0) {
     throw new TypeError(`@${decorator}() needs at least one scope`);

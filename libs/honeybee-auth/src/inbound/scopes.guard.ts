@@ -18,6 +18,7 @@ import type { HoneybeeAuthException } from './bearer-challenge.exceptions.js';
 import { extractBearerToken } from './bearer-token.extractor.js';
 import type { BearerTokenExtraction } from './bearer-token.extractor.js';
 import { warnIfAnyClientAccepted } from './allowed-clients.policy.js';
+import { ContextAuthorizer } from './contexts/context.authorizer.js';
 import { HONEYBEE_PRINCIPAL_PROPERTY } from './current-principal.decorator.js';
 import { readRouteAuthorization, unmetScopes } from './require-scopes.decorator.js';
 import type { RouteAuthorization } from './require-scopes.decorator.js';
@@ -25,9 +26,8 @@ import type { HoneybeePrincipal } from './token-verifier.interface.js';
 import { VerificationCache } from './verification.cache.js';
 import { markVerified, verifiedEarlier } from './verified-request.marker.js';
 
-/** The answers that need no work: settled once, shared by every call. */
+/** The answer for a public route: one settled promise, shared (nothing to allocate per call). */
 const GRANTED = Promise.resolve(true);
-const REFUSED = Promise.resolve(false);
 
 const MISSING_TOKEN = 'Missing Bearer token';
 const INVALID_TOKEN = 'The access token is invalid, expired or revoked';
@@ -54,8 +54,10 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
  * | 403 | a required scope is missing | `… error="insufficient_scope", scope="…"` |
  * | 503 | the verifier cannot decide (down, slow, 5xx, an answer it does not recognise, too many verifications in flight) | `Retry-After` |
  *
- * It fails closed: an error while verifying is a 503, never a 200 or a 500. HTTP only (Express
- * and Fastify); in another context (RPC, WebSocket) a non-public handler is refused.
+ * It fails closed: an error while verifying is a 503, never a 200 or a 500. On Express and
+ * Fastify, and with the same rules on GraphQL resolvers, WebSocket gateways and microservice
+ * handlers, each answering in its own way (`contexts/`, docs/contexts.md); a handler in a
+ * context of another kind is refused unless it is public.
  */
 @Injectable()
 export class ScopesGuard implements CanActivate {
@@ -68,6 +70,8 @@ export class ScopesGuard implements CanActivate {
    * under several controllers with different requirements).
    */
   private readonly routes = new WeakMap<object, WeakMap<object, RouteAuthorization>>();
+  /** GraphQL, WebSocket and microservice calls: see `contexts/`. */
+  private readonly contexts: ContextAuthorizer;
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -76,15 +80,20 @@ export class ScopesGuard implements CanActivate {
     @Inject(VerificationCache) private readonly cache: VerificationCache,
   ) {
     warnIfAnyClientAccepted(options.inbound, this.logger);
+    this.contexts = new ContextAuthorizer(
+      (route, extraction, carrier, response) =>
+        this.authorize(route, extraction, carrier as Record<string, unknown>, response),
+      options.inbound,
+    );
   }
 
   /** @inheritDoc */
   canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.routeOf(context);
     if (route.public) return GRANTED;
-    if (context.getType() !== 'http') return REFUSED;
+    if (context.getType() !== 'http') return this.contexts.authorize(context, route);
     // What is specific to HTTP: where the token comes from, and the response that carries the
-    // refusal's headers.
+    // refusal's headers. Other contexts have their own (`contexts/`).
     const http = context.switchToHttp();
     const request = http.getRequest<Record<string, unknown>>();
     const extraction = extractBearerToken(request, this.options.inbound);
@@ -92,8 +101,9 @@ export class ScopesGuard implements CanActivate {
   }
 
   /**
-   * The decision on one call: `extraction` is what its credentials are, `request` receives the
-   * principal, `response` the refusal's headers. Resolves `true` or throws the refusal.
+   * The decision on one call, in every context: `extraction` is what its credentials are,
+   * `request` receives the principal and the verified marker, `response` (when there is one) the
+   * refusal's headers. Resolves `true` or throws the refusal.
    */
   private async authorize(
     route: RouteAuthorization,

@@ -185,6 +185,27 @@ export interface HoneybeeInboundOptions {
    * @default 4096
    */
   maxTokenLength?: number;
+  /** Where a WebSocket gateway's handshake may carry the token (`docs/contexts.md`). */
+  webSockets?: HoneybeeWebSocketOptions;
+}
+
+/**
+ * Where `ScopesGuard` looks for the token of a WebSocket gateway's connection, besides the
+ * handshake's `Authorization` header (always read). Browsers cannot set headers on a
+ * WebSocket, so a browser client needs one of these; each is off unless enabled.
+ */
+export interface HoneybeeWebSocketOptions {
+  /**
+   * Accept socket.io's handshake `auth.token` (`io(url, { auth: { token } })`), with or
+   * without a `Bearer ` prefix.
+   * @default false
+   */
+  allowTokenInAuth?: boolean;
+  /**
+   * Accept `?access_token=` on the handshake URL. Off: URLs end up in access logs.
+   * @default false
+   */
+  allowTokenInQuery?: boolean;
 }
 
 /**

@@ -6,6 +6,7 @@ import { HoneybeeConfigError } from '../errors/honeybee-config.error.js';
 import type {
   HoneybeeAuthModuleOptions,
   HoneybeeJwtVerifierOptions,
+  HoneybeeWebSocketOptions,
 } from './honeybee-auth-options.interface.js';
 import type {
   ResolvedHoneybeeAuthOptions,
@@ -218,6 +219,18 @@ function resolveInbound(
     allowTokenInQuery: optionalBoolean(inbound, 'allowTokenInQuery', false, 'inbound.'),
     allowTokenInBody: optionalBoolean(inbound, 'allowTokenInBody', false, 'inbound.'),
     maxTokenLength: integer(inbound.maxTokenLength, 'inbound.maxTokenLength', 4096, 16),
+    webSockets: resolveWebSockets(inbound.webSockets ?? {}),
+  };
+}
+
+function resolveWebSockets(ws: HoneybeeWebSocketOptions): ResolvedInboundOptions['webSockets'] {
+  if (ws === null || typeof ws !== 'object') {
+    throw new HoneybeeConfigError('inbound.webSockets', 'must be an object');
+  }
+  const prefix = 'inbound.webSockets.';
+  return {
+    allowTokenInAuth: optionalBoolean(ws, 'allowTokenInAuth', false, prefix),
+    allowTokenInQuery: optionalBoolean(ws, 'allowTokenInQuery', false, prefix),
   };
 }
 

@@ -35,6 +35,7 @@ export interface ResolvedInboundOptions {
   allowTokenInQuery: boolean;
   allowTokenInBody: boolean;
   maxTokenLength: number;
+  webSockets: { allowTokenInAuth: boolean; allowTokenInQuery: boolean };
 }
 
 /**
