@@ -21,6 +21,8 @@ export default {
   ],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
+    // Jest cannot require() an ES module before Node 24.9; see the shim.
+    '^content-disposition$': '<rootDir>/test/support/content-disposition.cjs',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],

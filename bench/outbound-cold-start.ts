@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { RecordingTokenServer } from '../test/fixtures/recording-token-server.js';
+import { RecordingTokenServer } from '../libs/honeybee-auth/src/testing/recording-token-server.js';
 import { intFromEnv, machineLine, quietNestLogs } from './lib/env.js';
 import { makeTokenService } from './lib/ours.js';
 import { HandRolledSimpleOauth2Cache } from './lib/peers.js';

@@ -13,7 +13,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { RecordingTokenServer } from '../test/fixtures/recording-token-server.js';
+import { RecordingTokenServer } from '../libs/honeybee-auth/src/testing/recording-token-server.js';
 import { RedisServer } from '../test/fixtures/redis-server.js';
 import { intFromEnv, machineLine } from './lib/env.js';
 import type { ResultMessage, RunMessage } from './lib/replica-child.js';

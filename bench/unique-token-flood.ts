@@ -118,7 +118,7 @@ function tokenOf(i: number): string {
 interface Reading {
   label?: string;
   tokens: number;
-  /** WeakRefs that Node's AbortSignal.any left on the cache's long-lived shutdown signal. */
+  /** WeakRefs that Node's AbortSignal.any left on the verifier's long-lived shutdown signal. */
   dependants?: number;
   cacheSize: number;
   heapMb: number;
@@ -126,11 +126,13 @@ interface Reading {
 }
 
 /**
- * Diagnostic only: the size of Node's internal set of dependant signals on the cache's private
- * shutdown signal (one WeakRef per `AbortSignal.any([shutdown.signal, …])` call, see RESULTS.md).
+ * Diagnostic only: the size of Node's internal set of dependant signals on the private shutdown
+ * signal of the checked verifier behind the cache (one WeakRef per
+ * `AbortSignal.any([shutdown.signal, …])` call, see RESULTS.md).
  */
 function dependantsOf(cache: VerificationCache): number | undefined {
-  const signal = (cache as unknown as { shutdown?: AbortController }).shutdown?.signal;
+  const checked = (cache as unknown as { verifier?: { shutdown?: AbortController } }).verifier;
+  const signal = checked?.shutdown?.signal;
   if (!signal) return undefined;
   const key = Object.getOwnPropertySymbols(signal).find((k) => String(k).includes('Dependant'));
   const set = key && (signal as unknown as Record<symbol, Set<unknown> | undefined>)[key];

@@ -2,7 +2,9 @@
  * The documentation shows code that CI compiles and runs: a code block introduced by
  * `<!-- quote: <path> -->` must be the file at that path (from the repository's root),
  * verbatim. The quoted files live in the consumer fixture (test/consumer), which
- * `npm run test:consumer` type-checks, tests and runs against the packed packages.
+ * `npm run test:consumer` type-checks, tests and runs against the packed packages, or, for
+ * the optional peers the fixture does not install, in test/fixtures/contexts/examples, which
+ * `npm test` runs (test/contexts-examples.e2e-spec.ts).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -50,6 +50,7 @@ const OPTION_PREFIXES: Record<string, string> = {
   HoneybeeInboundOptions: 'inbound.',
   HoneybeeVerificationCacheOptions: 'inbound.cache.',
   HoneybeeJwtVerifierOptions: 'inbound.jwt.',
+  HoneybeeWebSocketOptions: 'inbound.webSockets.',
 };
 
 /** Every option of the options interface file, as a dotted path (`inbound.cache.maxEntries`). */

@@ -16,7 +16,7 @@ import type {
 } from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator } from 'honeybee-emulator';
 import type { Fault } from 'honeybee-emulator';
-import { FakeClock } from './fixtures/fake-clock.js';
+import { FakeClock } from '../libs/honeybee-auth/src/testing/fake-clock.js';
 import {
   PlainController,
   RxController,

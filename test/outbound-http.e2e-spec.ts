@@ -3,7 +3,6 @@ import { Test } from '@nestjs/testing';
 import type { TestingModule } from '@nestjs/testing';
 import { AxiosError, isAxiosError } from 'axios';
 import { Readable } from 'node:stream';
-import { inspect } from 'node:util';
 import { firstValueFrom } from 'rxjs';
 import {
   HONEYBEE_CLOCK,
@@ -12,13 +11,14 @@ import {
   requestIdOf,
 } from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator, maskSecret } from 'honeybee-emulator';
-import { FakeClock } from './fixtures/fake-clock.js';
+import { FakeClock } from '../libs/honeybee-auth/src/testing/fake-clock.js';
+import { expectNoLeak } from '../libs/honeybee-auth/src/testing/no-leak.js';
 import {
   OwnHttpClient,
   PartnersAppModule,
   PartnersClient,
 } from './fixtures/outbound-http/partners-app.module.js';
-import { RecordingTokenServer } from './fixtures/recording-token-server.js';
+import { RecordingTokenServer } from '../libs/honeybee-auth/src/testing/recording-token-server.js';
 
 const CLIENT_ID = 'partner-app';
 const SECRET = 'partner-secret-that-never-leaks';
@@ -236,18 +236,8 @@ describe('Outbound HTTP to Honeybee (e2e, emulator)', () => {
       expect(err).toBeInstanceOf(AxiosError);
       expect(err.response?.status).toBe(404);
       expect(requestIdOf(err)).toBe(apiRequests()[0].requestId);
-      const renderings = [
-        JSON.stringify(err),
-        JSON.stringify(err.toJSON()),
-        inspect(err),
-        inspect(err, { depth: 10, showHidden: true }),
-        String(err.stack),
-        JSON.stringify(err.config?.headers),
-      ];
-      for (const text of renderings) {
-        for (const { accessToken } of emu.issuedTokens()) expect(text).not.toContain(accessToken);
-        expect(text).not.toContain(SECRET);
-      }
+      const tokens = emu.issuedTokens().map((t) => t.accessToken);
+      expectNoLeak([SECRET, ...tokens], err, err.toJSON(), err.config?.headers);
       expect(err.config?.headers.Authorization).toMatch(/^Bearer .{0,4}…\(43\)$/);
     });
 

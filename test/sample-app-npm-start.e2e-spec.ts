@@ -128,7 +128,7 @@ describe('npm start (e2e)', () => {
     });
   });
 
-  (HAS_CURL ? it : it.skip)('runs every printed curl command as printed', () => {
+  (HAS_CURL ? it : it.skip)('runs every printed command as printed', () => {
     const section = output.slice(
       output.indexOf('Try it (bash):'),
       output.indexOf('Stop with Ctrl-C.'),
@@ -137,7 +137,7 @@ describe('npm start (e2e)', () => {
       .split('\n')
       .filter((line) => line.startsWith('  '))
       .map((line) => line.slice(2));
-    expect(commands).toHaveLength(12);
+    expect(commands).toHaveLength(16);
     const script = commands.map((command, i) => `echo "@@@ ${i}"\n${command}`).join('\n');
     const run = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
     expect(run.status).toBe(0);
@@ -159,6 +159,15 @@ describe('npm start (e2e)', () => {
       statusCode: 401,
       message: 'Invalid X-Honeybee-Secret header',
     });
+    expect(json(12)).toEqual({
+      data: { prescriptions: [expect.objectContaining({ id: 'mr_p_1_1' })] },
+    });
+    expect(json(13).errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', statusCode: 401 });
+    expect(json(14)).toEqual({
+      event: 'webhooks.recent',
+      data: { events: [expect.objectContaining({ event: expect.anything() })] },
+    });
+    expect(json(15)).toMatchObject({ event: 'exception', data: { code: 'UNAUTHENTICATED' } });
   });
 
   it('stops on SIGTERM: closes the app and the emulator, and exits', async () => {

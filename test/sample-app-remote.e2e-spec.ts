@@ -1,7 +1,7 @@
 import { HoneybeeEmulator } from 'honeybee-emulator';
 import { loadSettings } from '../apps/sample-app/src/config/sample-app.settings.js';
 import { EmbeddedHoneybee } from '../apps/sample-app/src/honeybee/embedded-honeybee.js';
-import { FakeClock } from './fixtures/fake-clock.js';
+import { FakeClock } from '../libs/honeybee-auth/src/testing/fake-clock.js';
 import { call, startSampleApp } from './fixtures/sample-app/start-sample-app.js';
 import type { SampleAppUnderTest } from './fixtures/sample-app/start-sample-app.js';
 

@@ -5,7 +5,7 @@ import type {
   TokenVerifier,
 } from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator } from 'honeybee-emulator';
-import { FakeClock } from '../fixtures/fake-clock.js';
+import { FakeClock } from '../../libs/honeybee-auth/src/testing/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { PLATFORMS, REALM, startGuardedApp } from './support/guarded-app.js';
 import type { GuardedApp, Platform } from './support/guarded-app.js';

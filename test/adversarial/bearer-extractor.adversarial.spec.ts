@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { extractBearerToken } from '../../libs/honeybee-auth/src/inbound/bearer-token.extractor.js';
 import type { BearerTokenExtractionOptions } from '../../libs/honeybee-auth/src/inbound/bearer-token.extractor.js';
 import { adversarialRun } from './support/adversarial-run.js';
+import { B64TOKEN, B64_CHARS, bearerCasing } from './support/credentials.js';
 import { FUZZ_SEED, fuzzBanner, fuzzParameters, fuzzRuns } from './support/fuzz.js';
 
 /**
@@ -11,12 +12,6 @@ import { FUZZ_SEED, fuzzBanner, fuzzParameters, fuzzRuns } from './support/fuzz.
  * Express- and Fastify-shaped request objects.
  */
 const run = adversarialRun('bearer-extractor');
-
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const B64_CHARS = [
-  ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
-  ...'-._~+/',
-];
 
 beforeAll(() => {
   console.log(fuzzBanner('Authorization-header parser'));
@@ -48,11 +43,6 @@ const anyText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ maxLength: 40 }),
 );
-
-/** Any casing of "bearer". */
-const bearerCasing = fc
-  .array(fc.boolean(), { minLength: 6, maxLength: 6 })
-  .map((upper) => [...'bearer'].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''));
 
 /** Schemes that are not `Bearer` (case-insensitively), some of them very close. */
 const nearMissScheme = fc.oneof(

@@ -17,7 +17,7 @@ import {
 } from 'nestjs-honeybee-auth';
 import type { HoneybeeAuthModuleOptions } from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator } from 'honeybee-emulator';
-import { FakeClock } from '../fixtures/fake-clock.js';
+import { FakeClock } from '../../libs/honeybee-auth/src/testing/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { PLATFORMS, REALM } from './support/guarded-app.js';
 import type { Platform } from './support/guarded-app.js';

@@ -2,13 +2,20 @@ import fc from 'fast-check';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { HoneybeeEmulator } from 'honeybee-emulator';
-import { FakeClock } from '../fixtures/fake-clock.js';
+import { FakeClock } from '../../libs/honeybee-auth/src/testing/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { FUZZ_SEED, fuzzBanner, fuzzParameters, fuzzRuns } from './support/fuzz.js';
 import { PLATFORMS, REALM, startGuardedApp } from './support/guarded-app.js';
 import type { GuardedApp, Platform } from './support/guarded-app.js';
 import { rawRequest } from './support/http.js';
 import type { RawAnswer } from './support/http.js';
+import {
+  B64TOKEN,
+  B64_CHARS,
+  b64token,
+  bearerCasing,
+  issueTokenClasses,
+} from './support/credentials.js';
 import { leakScanner } from './support/leak-scanner.js';
 
 /**
@@ -31,11 +38,6 @@ const APP_ID = 'fuzz-app';
 const APP_SECRET = 'fuzz-app-secret-1b2c3d4e5f6a7b8c9d0e';
 const MAX_TOKEN = 512;
 const RETRY_AFTER = 7;
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const B64_CHARS = [
-  ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
-  ...'-._~+/',
-];
 /** RFC 9110 token characters: what Node's parser accepts in a header name. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Bytes Node's parser refuses in a header value (CTLs except HTAB; CR and LF never generated). */
@@ -73,12 +75,7 @@ beforeAll(async () => {
   leakScanner.watchEmulator(emu);
   leakScanner.watchClientSecret(APP_ID, APP_SECRET);
   leakScanner.watchSecret(WEBHOOK_SECRET, 'webhook secret');
-  tokens.expired = (await emu.issueToken('short', ['rx:read'])).access_token;
-  clock.advance(5000);
-  tokens.valid = (await emu.issueToken(PARTNER, ['rx:read'])).access_token;
-  tokens.noScope = (await emu.issueToken(PARTNER, ['other'])).access_token;
-  tokens.revoked = (await emu.issueToken(PARTNER, ['rx:read'])).access_token;
-  emu.revokeToken(tokens.revoked);
+  Object.assign(tokens, await issueTokenClasses(emu, clock, PARTNER, 'short'));
 });
 afterAll(() => emu.stop());
 
@@ -111,16 +108,6 @@ const randomBytes = (max: number) =>
         .map((b) => noCrLf(Buffer.from(b).toString('latin1'))),
     },
   );
-const b64token = (max: number) =>
-  fc
-    .tuple(
-      fc.array(fc.constantFrom(...B64_CHARS), { minLength: 1, maxLength: max }),
-      fc.constantFrom('', '=', '=='),
-    )
-    .map(([c, pad]) => c.join('') + pad);
-const bearerCasing = fc
-  .array(fc.boolean(), { minLength: 6, maxLength: 6 })
-  .map((u) => [...'bearer'].map((c, i) => (u[i] ? c.toUpperCase() : c)).join(''));
 
 const schemeArb = fc.oneof(
   { weight: 5, arbitrary: bearerCasing },

@@ -11,7 +11,7 @@ import {
 } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import { HoneybeeEmulator } from 'honeybee-emulator';
-import { FakeClock } from '../fixtures/fake-clock.js';
+import { FakeClock } from '../../libs/honeybee-auth/src/testing/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { AttackerServer } from './support/attacker-server.js';
 import { PLATFORMS, REALM, startGuardedApp } from './support/guarded-app.js';

@@ -4,7 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { HoneybeeEmulator } from 'honeybee-emulator';
-import { FakeClock } from '../fixtures/fake-clock.js';
+import { FakeClock } from '../../libs/honeybee-auth/src/testing/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { PLATFORMS, REALM, startGuardedApp } from './support/guarded-app.js';
 import type { GuardedApp, Platform } from './support/guarded-app.js';

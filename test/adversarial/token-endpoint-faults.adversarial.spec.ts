@@ -13,9 +13,9 @@ import {
 import type { HoneybeeAuthModuleOptions, HoneybeeTokenErrorKind } from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator, htmlProxyErrorFault, oauthErrorFault } from 'honeybee-emulator';
 import type { Fault, OAuthErrorCode } from 'honeybee-emulator';
-import { FakeClock } from '../fixtures/fake-clock.js';
-import { RecordingTokenServer } from '../fixtures/recording-token-server.js';
-import type { RecordedRequest } from '../fixtures/recording-token-server.js';
+import { FakeClock } from '../../libs/honeybee-auth/src/testing/fake-clock.js';
+import { RecordingTokenServer } from '../../libs/honeybee-auth/src/testing/recording-token-server.js';
+import type { RecordedRequest } from '../../libs/honeybee-auth/src/testing/recording-token-server.js';
 import { loadSettings } from '../../apps/sample-app/src/config/sample-app.settings.js';
 import { call, startSampleApp } from '../fixtures/sample-app/start-sample-app.js';
 import type { SampleAppUnderTest } from '../fixtures/sample-app/start-sample-app.js';

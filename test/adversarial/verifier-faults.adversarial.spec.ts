@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { HoneybeePrincipal, TokenVerifier } from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator, htmlProxyErrorFault } from 'honeybee-emulator';
 import type { Fault, FaultEndpoint } from 'honeybee-emulator';
-import { FakeClock } from '../fixtures/fake-clock.js';
+import { FakeClock } from '../../libs/honeybee-auth/src/testing/fake-clock.js';
 import { adversarialRun } from './support/adversarial-run.js';
 import { AttackerServer } from './support/attacker-server.js';
 import { PLATFORMS, REALM, startGuardedApp } from './support/guarded-app.js';

@@ -3,7 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
 import { storeKeyOf } from '../../libs/honeybee-auth/src/outbound/token-sealer.js';
-import { CapturingLogger } from '../fixtures/capturing-logger.js';
+import { CapturingLogger } from '../../libs/honeybee-auth/src/testing/capturing-logger.js';
 import { RedisCluster } from '../fixtures/redis-cluster.js';
 import { TokenFleet } from '../fixtures/token-fleet.js';
 

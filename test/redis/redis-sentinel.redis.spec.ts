@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
-import { CapturingLogger } from '../fixtures/capturing-logger.js';
+import { CapturingLogger } from '../../libs/honeybee-auth/src/testing/capturing-logger.js';
 import { MASTER_NAME, RedisSentinelSet } from '../fixtures/redis-sentinel.js';
 import { TokenFleet } from '../fixtures/token-fleet.js';
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
-import { CapturingLogger } from '../fixtures/capturing-logger.js';
+import { CapturingLogger } from '../../libs/honeybee-auth/src/testing/capturing-logger.js';
 import { RedisServer } from '../fixtures/redis-server.js';
 import { createTlsFiles, pem, removeTlsFiles } from '../fixtures/redis-tls.js';
 import type { TlsFiles } from '../fixtures/redis-tls.js';

@@ -5,9 +5,9 @@ import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
 import type { RedisTokenStoreOptions } from 'nestjs-honeybee-auth/redis';
 import { resolveOptions } from '../../libs/honeybee-auth/src/options/resolve-options.js';
 import { systemClock } from '../../libs/honeybee-auth/src/common/clock.js';
-import { RecordingTokenServer } from '../fixtures/recording-token-server.js';
+import { RecordingTokenServer } from '../../libs/honeybee-auth/src/testing/recording-token-server.js';
 import { RedisServer } from '../fixtures/redis-server.js';
-import { CapturingLogger } from '../fixtures/capturing-logger.js';
+import { CapturingLogger } from '../../libs/honeybee-auth/src/testing/capturing-logger.js';
 import { TcpProxy } from '../fixtures/tcp-proxy.js';
 
 const SECRET = 'redis-suite-client-secret';

@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ApolloDriver } from '@nestjs/apollo';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { GraphQLModule } from '@nestjs/graphql';
 import { HoneybeeAuthModule, ScopesGuard } from 'nestjs-honeybee-auth';
 import type { SampleAppSettings } from './config/sample-app.settings.js';
 import { HealthController } from './health/health.controller.js';
@@ -13,9 +16,11 @@ import { PartnersApiClient } from './honeybee/partners-api.client.js';
 import { SharedTokenStore } from './honeybee/shared-token-store.js';
 import { TokenWarmup } from './honeybee/token-warmup.js';
 import { OrdersController } from './orders/orders.controller.js';
+import { PRESCRIPTIONS_SCHEMA, PrescriptionsResolver } from './graphql/prescriptions.resolver.js';
 import { PrescriptionsController } from './prescriptions/prescriptions.controller.js';
 import { RecentWebhooks } from './webhooks/recent-webhooks.store.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { WebhooksGateway } from './webhooks/webhooks.gateway.js';
 
 /**
  * The pharmacy-partner backend. `register(settings)` is used by `main.ts` (settings from the
@@ -23,7 +28,8 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
  * through `ConfigService`.
  *
  * Every route needs a valid Honeybee token (`ScopesGuard` is the `APP_GUARD`) unless it is
- * `@Public()`.
+ * `@Public()`: the REST routes, the GraphQL query (`POST /graphql`) and the WebSocket event
+ * (`ws://…/ws`) alike.
  */
 @Module({})
 export class AppModule {
@@ -57,6 +63,13 @@ export class AppModule {
               emulator,
             ),
         }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          typeDefs: PRESCRIPTIONS_SCHEMA,
+          graphiql: false,
+          // No stack traces in error answers (Apollo adds them outside production).
+          includeStacktraceInErrorResponses: false,
+        }),
       ],
       controllers: [
         HealthController,
@@ -70,6 +83,8 @@ export class AppModule {
         PartnersApiClient,
         RecentWebhooks,
         TokenWarmup,
+        PrescriptionsResolver,
+        WebhooksGateway,
       ],
     };
   }

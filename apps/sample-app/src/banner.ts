@@ -24,6 +24,24 @@ const ORDER = JSON.stringify({
   shipping_address: { line1: '1 Main St', city: 'Springfield', state: 'IL', postal_code: '62701' },
 });
 
+const GRAPHQL_QUERY = JSON.stringify({
+  query: '{ prescriptions(patientId: "p_1") { id status medication } }',
+});
+
+/**
+ * A one-line WebSocket client (the `ws` package of this repository): connects to `/ws` (with
+ * the token in the handshake's Authorization header when given), sends `webhooks.recent` and
+ * prints the first frame it gets back.
+ */
+function wsCommand(appUrl: string, token?: string): string {
+  const headers = token ? `{ headers: { authorization: 'Bearer ${token}' } }` : '{}';
+  return (
+    `node -e "const ws = new (require('ws'))('${appUrl.replace(/^http/, 'ws')}/ws', ${headers}); ` +
+    `ws.on('open', () => ws.send(JSON.stringify({ event: 'webhooks.recent' }))); ` +
+    `ws.on('message', (m) => { console.log(String(m)); ws.close(); })"`
+  );
+}
+
 /**
  * The text `npm start` prints once the app listens: URLs, the demo callers and `curl`
  * commands to paste (one per line, so they can be copied, and run by the tests, one by one).
@@ -71,6 +89,11 @@ export function banner({ appUrl, embedded, remote }: BannerFacts): string {
     `  curl -s -w '\\n' ${appUrl}/orders -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"patient_id":"p_1"}'`,
     `  curl -s -w '\\n' ${appUrl}/patients/p_404/prescriptions -H "Authorization: Bearer $TOKEN"`,
     `  curl -s -w '\\n' ${appUrl}/webhooks/honeybee -H 'X-Honeybee-Secret: wrong' -H 'Content-Type: application/json' -d '{}'`,
+    'GraphQL (POST /graphql) and WebSocket (/ws) behind the same guard, with and without a token:',
+    `  curl -s -w '\\n' ${appUrl}/graphql -H "Authorization: Bearer $READER" -H 'Content-Type: application/json' -d '${GRAPHQL_QUERY}'`,
+    `  curl -s -w '\\n' ${appUrl}/graphql -H 'Content-Type: application/json' -d '${GRAPHQL_QUERY}'`,
+    `  ${wsCommand(appUrl, '$READER')}`,
+    `  ${wsCommand(appUrl)}`,
     'Stop with Ctrl-C.',
   );
   return lines.join('\n');

@@ -8,6 +8,7 @@ import { banner } from './banner.js';
 import { SettingsError, loadSettings } from './config/sample-app.settings.js';
 import { DEMO_CALLERS, EmbeddedHoneybee } from './honeybee/embedded-honeybee.js';
 import { configureHttp } from './http/configure-http.js';
+import { configureWebSockets } from './http/configure-websockets.js';
 import { listeningUrl } from './http/listening-url.js';
 
 /**
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     abortOnError: false, // a start-up error is reported below, not by process.abort()
   });
   configureHttp(app);
+  configureWebSockets(app);
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   await app.listen(settings.http.port, settings.http.host);
   const appUrl = listeningUrl(app.getHttpServer());

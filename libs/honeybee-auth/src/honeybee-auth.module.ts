@@ -1,15 +1,23 @@
 import { Module } from '@nestjs/common';
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { HONEYBEE_CLOCK, systemClock } from './common/clock.js';
+import { HoneybeeConfigError } from './errors/honeybee-config.error.js';
 import {
   ConfigurableModuleClass,
   HONEYBEE_AUTH_MODULE_OPTIONS,
 } from './honeybee-auth.module-definition.js';
-import type { OPTIONS_TYPE } from './honeybee-auth.module-definition.js';
+import type {
+  ASYNC_OPTIONS_TYPE,
+  HoneybeeAuthAsyncExtras,
+  OPTIONS_TYPE,
+} from './honeybee-auth.module-definition.js';
+import { CheckedVerifier } from './inbound/checked.verifier.js';
+import type { TokenVerifier } from './inbound/token-verifier.interface.js';
 import {
-  HONEYBEE_CUSTOM_VERIFIER,
   HONEYBEE_TOKEN_VERIFIER,
-  tokenVerifierProvider,
+  REGISTERED_VERIFIER_CLASS,
+  tokenVerifierProviders,
+  withRegisteredVerifier,
 } from './inbound/token-verifier.provider.js';
 import { VerificationCache } from './inbound/verification.cache.js';
 import type { HoneybeeAuthModuleOptions } from './options/honeybee-auth-options.interface.js';
@@ -38,14 +46,16 @@ import { HoneybeeTokenService } from './outbound/token.service.js';
     {
       provide: HONEYBEE_AUTH_OPTIONS,
       // Validated once, at start-up: a bad option stops the application with a named field.
-      useFactory: (raw: HoneybeeAuthModuleOptions) => resolveOptions(raw),
-      inject: [HONEYBEE_AUTH_MODULE_OPTIONS],
+      useFactory: (raw: HoneybeeAuthModuleOptions, verifierClass?: Type<TokenVerifier>) =>
+        resolveOptions(withRegisteredVerifier(raw, verifierClass)),
+      inject: [HONEYBEE_AUTH_MODULE_OPTIONS, REGISTERED_VERIFIER_CLASS],
     },
     { provide: HONEYBEE_CLOCK, useValue: systemClock },
     HoneybeeTokenService,
     HoneybeeAuthorization,
     HoneybeeHttpService,
-    tokenVerifierProvider,
+    // HONEYBEE_TOKEN_VERIFIER: added by forRoot / forRootAsync (see withVerifier).
+    CheckedVerifier,
     VerificationCache,
   ],
   // The verifier and its cache are exported for ScopesGuard and HoneybeeWebhookGuard, so they
@@ -67,16 +77,36 @@ export class HoneybeeAuthModule extends ConfigurableModuleClass {
    * its dependencies and lifecycle hooks from DI.
    */
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
-    const module = super.forRoot(options);
     const verifier = options.inbound?.verifier;
-    if (typeof verifier !== 'function') return module;
-    return {
-      ...module,
-      providers: [
-        ...(module.providers ?? []),
-        verifier,
-        { provide: HONEYBEE_CUSTOM_VERIFIER, useExisting: verifier },
-      ],
-    };
+    return withVerifier(
+      super.forRoot(options),
+      typeof verifier === 'function' ? verifier : undefined,
+    );
   }
+
+  /**
+   * @inheritDoc
+   * The options factory runs after the module is defined, so a custom verifier class is named
+   * up front as `verifierClass` to be registered as a provider, exactly as with `forRoot`.
+   */
+  static override forRootAsync(
+    options: typeof ASYNC_OPTIONS_TYPE & HoneybeeAuthAsyncExtras,
+  ): DynamicModule {
+    const { verifierClass } = options;
+    if (verifierClass !== undefined && typeof verifierClass !== 'function') {
+      throw new HoneybeeConfigError('verifierClass', 'must be a class implementing TokenVerifier');
+    }
+    return withVerifier(super.forRootAsync(options), verifierClass);
+  }
+}
+
+/** `module` with the providers of its token verifier (see `tokenVerifierProviders`). */
+function withVerifier(
+  module: DynamicModule,
+  verifierClass: Type<TokenVerifier> | undefined,
+): DynamicModule {
+  return {
+    ...module,
+    providers: [...(module.providers ?? []), ...tokenVerifierProviders(verifierClass)],
+  };
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { CheckedVerifier } from './inbound/checked.verifier.js';
 import * as api from './index.js';
 
 describe('public API', () => {
@@ -11,6 +12,8 @@ describe('public API', () => {
     api.ScopesGuard,
     api.HoneybeeWebhookGuard,
     api.VerificationCache,
+    // Internal injectables too.
+    CheckedVerifier,
   ])('%p names every constructor dependency with @Inject()', (cls) => {
     const named = (Reflect.getMetadata('self:paramtypes', cls) ?? []) as Array<{ index: number }>;
     // (A subclass's list also holds its parent's entries; the last one per index wins.)

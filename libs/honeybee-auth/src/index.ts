@@ -1,13 +1,13 @@
 export { HoneybeeAuthModule } from './honeybee-auth.module.js';
+export type { BasicCredentialsEncoding, ClientAuthMethod } from './common/client-credentials.js';
 export type {
-  BasicCredentialsEncoding,
-  ClientAuthMethod,
   HoneybeeAuthModuleOptions,
   HoneybeeInboundOptions,
   HoneybeeJwtVerifierOptions,
   HoneybeeRetryOptions,
   HoneybeeTokenStoreOptions,
   HoneybeeVerificationCacheOptions,
+  HoneybeeWebSocketOptions,
 } from './options/honeybee-auth-options.interface.js';
 export { DEFAULT_API_BASE_URL, DEFAULT_TOKEN_URL } from './options/resolve-options.js';
 export { HONEYBEE_CLOCK, systemClock } from './common/clock.js';
@@ -29,6 +29,7 @@ export type { HoneybeeRequestOptions } from './outbound/honeybee-request-options
 export { requestIdOf, retryAfterOf } from './outbound/api-error.js';
 export type { HoneybeePrincipal, TokenVerifier } from './inbound/token-verifier.interface.js';
 export {
+  IS_PUBLIC_KEY,
   PUBLIC_KEY,
   Public,
   REQUIRED_ANY_SCOPE_KEY,
@@ -45,6 +46,8 @@ export {
   CurrentPrincipal,
   HONEYBEE_PRINCIPAL_PROPERTY,
 } from './inbound/current-principal.decorator.js';
+export { rememberHandshake } from './inbound/contexts/websocket.context.js';
+export type { HoneybeeRefusal, HoneybeeRefusalCode } from './inbound/contexts/context-refusal.js';
 export { HONEYBEE_TOKEN_VERIFIER } from './inbound/token-verifier.provider.js';
 export { VerificationCache } from './inbound/verification.cache.js';
 export {

@@ -11,7 +11,7 @@ import {
   ScopesGuard,
 } from 'nestjs-honeybee-auth';
 import type { HoneybeeAuthModuleOptions, HoneybeePrincipal } from 'nestjs-honeybee-auth';
-import { CapturingLogger } from '../../fixtures/capturing-logger.js';
+import { CapturingLogger } from '../../../libs/honeybee-auth/src/testing/capturing-logger.js';
 import { call } from '../../fixtures/inbound/http-call.js';
 import { startApp } from '../../fixtures/inbound/start-app.js';
 import type { TestApp } from '../../fixtures/inbound/start-app.js';

@@ -8,7 +8,8 @@ import { HoneybeeUpstreamException, toUpstreamException } from './honeybee-upstr
 /**
  * Answers every failed Honeybee call: a {@link HoneybeeUpstreamException} thrown by
  * `PartnersApiClient`, or, as a backstop for a call made elsewhere, a raw `AxiosError` or
- * `HoneybeeTokenError` (mapped by {@link toUpstreamException}). Sets `Retry-After` when
+ * `HoneybeeTokenError` (mapped by {@link toUpstreamException}); on a GraphQL query it returns
+ * the mapped exception for GraphQL to report as an error. Sets `Retry-After` when
  * Honeybee asked us to wait, and logs Honeybee's `X-Request-Id` (never a token: the messages
  * are built here, not taken from the error's config).
  */
@@ -18,20 +19,27 @@ export class HoneybeeExceptionFilter implements ExceptionFilter {
 
   constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): HoneybeeUpstreamException | void {
+    const mapped = toUpstreamException(exception)!;
+    const status = mapped.getStatus();
+    const body = mapped.getResponse() as { message: string | string[] };
+    const id = mapped.honeybeeRequestId
+      ? ` (Honeybee X-Request-Id ${mapped.honeybeeRequestId})`
+      : '';
+    const outcome = `${status}: ${[body.message].flat().join('; ')}${id}`;
+
+    if (host.getType() !== 'http') {
+      // GraphQL (the only other context here that calls Honeybee) turns the returned exception
+      // into an entry of `errors`.
+      this.logger[status >= 500 ? 'warn' : 'log'](`${host.getType()} -> ${outcome}`);
+      return mapped;
+    }
     const http = host.switchToHttp();
     const request = http.getRequest<{ method?: string; url?: string }>();
     const response = http.getResponse<unknown>();
     const adapter = this.adapterHost.httpAdapter;
-    const mapped = toUpstreamException(exception)!;
-    const status = mapped.getStatus();
-    const body = mapped.getResponse() as { message: string | string[] };
-
     const path = (request.url ?? '').split('?')[0];
-    const id = mapped.honeybeeRequestId
-      ? ` (Honeybee X-Request-Id ${mapped.honeybeeRequestId})`
-      : '';
-    const line = `${request.method} ${path} -> ${status}: ${[body.message].flat().join('; ')}${id}`;
+    const line = `${request.method} ${path} -> ${outcome}`;
     if (status >= 500) this.logger.warn(line);
     else this.logger.log(line);
 

@@ -1,4 +1,4 @@
-import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import type { ClientCredentials } from './client-credentials.js';
 import { printable } from './upstream-text.js';
 
 /**
@@ -8,10 +8,7 @@ import { printable } from './upstream-text.js';
  * fields for `client_secret_post`.
  */
 export function clientAuthenticatedForm(
-  options: Pick<
-    ResolvedHoneybeeAuthOptions,
-    'clientId' | 'clientSecret' | 'clientAuthMethod' | 'basicCredentialsEncoding'
-  >,
+  options: ClientCredentials,
   fields: Record<string, string>,
 ): { headers: Record<string, string>; body: string } {
   const form = new URLSearchParams(fields);

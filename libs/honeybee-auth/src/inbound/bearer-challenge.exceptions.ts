@@ -4,6 +4,7 @@ import {
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
+import type { RouteAuthorization } from './require-scopes.decorator.js';
 
 /** RFC 6750 §3 error codes. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
@@ -53,20 +54,39 @@ export interface HoneybeeAuthExceptionDetails {
   readonly oauthError?: BearerErrorCode;
 }
 
+/** What a route requires: every scope of `allOf`, and one scope of each `anyOf` group. */
+export type ScopeRequirement = Pick<RouteAuthorization, 'allOf' | 'anyOf'>;
+
 /**
  * 401: no Bearer credentials (bare challenge) or an invalid, expired or revoked token
- * (`error="invalid_token"`); also the webhook guard's missing or wrong secret.
+ * (`error="invalid_token"`); also the webhook guard's missing or wrong secret (no challenge).
  */
 export class HoneybeeUnauthorizedException
   extends UnauthorizedException
   implements HoneybeeAuthExceptionDetails
 {
-  constructor(
-    message: string,
-    readonly headers: Readonly<Record<string, string>>,
-    readonly oauthError?: BearerErrorCode,
-  ) {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly oauthError?: 'invalid_token';
+
+  /**
+   * @param message - the body's `message`; with `invalid_token` also the challenge's
+   *   `error_description`.
+   * @param challenge - the Bearer challenge to send: `{ realm }` alone when the request carried
+   *   no Bearer credentials (RFC 6750 §3.1: no error code then), with `error: 'invalid_token'`
+   *   for a token that was refused; none for a credential that is not an HTTP authentication
+   *   scheme (the webhook secret), which no client could answer.
+   */
+  constructor(message: string, challenge?: { realm: string; error?: 'invalid_token' }) {
     super(message);
+    this.oauthError = challenge?.error;
+    this.headers = challenge
+      ? {
+          'WWW-Authenticate': bearerChallenge(
+            challenge.realm,
+            challenge.error && { error: challenge.error, errorDescription: message },
+          ),
+        }
+      : {};
   }
 }
 
@@ -76,27 +96,55 @@ export class HoneybeeBadRequestException
   implements HoneybeeAuthExceptionDetails
 {
   readonly oauthError = 'invalid_request' as const;
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(
-    message: string,
-    readonly headers: Readonly<Record<string, string>>,
-  ) {
-    super(message);
+  /**
+   * @param description - what is wrong with the credentials, never quoting them: the body's
+   *   `message` and the challenge's `error_description`.
+   * @param realm - the challenge's `realm`.
+   */
+  constructor(description: string, realm: string) {
+    super(description);
+    this.headers = {
+      'WWW-Authenticate': bearerChallenge(realm, {
+        error: this.oauthError,
+        errorDescription: description,
+      }),
+    };
   }
 }
 
-/** 403 `insufficient_scope`: a valid token without the scopes the route requires. */
+/**
+ * 403 `insufficient_scope`: a valid token without the scopes the route requires. The message
+ * says what the route requires; the challenge's `scope` lists a set of scopes that would do.
+ */
 export class HoneybeeForbiddenException
   extends ForbiddenException
   implements HoneybeeAuthExceptionDetails
 {
   readonly oauthError = 'insufficient_scope' as const;
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Scopes that satisfy the requirement, sorted (the challenge's `scope`). RFC 6750 cannot
+   * express "one of", so every scope of each any-of group is listed; the message says which
+   * are alternatives.
+   */
+  readonly scopes: readonly string[];
 
-  constructor(
-    message: string,
-    readonly headers: Readonly<Record<string, string>>,
-  ) {
-    super(message);
+  /**
+   * @param requirement - what the route requires (see `RequireScopes`, `RequireAnyScope`).
+   * @param realm - the challenge's `realm`.
+   */
+  constructor(requirement: ScopeRequirement, realm: string) {
+    super(requirementDescription(requirement));
+    this.scopes = [...new Set([...requirement.allOf, ...requirement.anyOf.flat()])].sort();
+    this.headers = {
+      'WWW-Authenticate': bearerChallenge(realm, {
+        error: this.oauthError,
+        errorDescription: this.message,
+        scope: this.scopes.join(' '),
+      }),
+    };
   }
 }
 
@@ -108,11 +156,20 @@ export class HoneybeeServiceUnavailableException
   extends ServiceUnavailableException
   implements HoneybeeAuthExceptionDetails
 {
+  readonly headers: Readonly<Record<string, string>>;
+
+  /**
+   * @param message - the body's `message`.
+   * @param retryAfterSeconds - sent as `Retry-After`; none when a retry cannot help before
+   *   someone fixes the configuration.
+   */
   constructor(
     message: string,
-    readonly headers: Readonly<Record<string, string>>,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
+    this.headers =
+      retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };
   }
 }
 
@@ -145,4 +202,11 @@ export function setResponseHeaders(
     if (res.raw && typeof res.header === 'function') res.header(name, value);
     else if (typeof res.setHeader === 'function') res.setHeader(name, value);
   }
+}
+
+function requirementDescription(requirement: ScopeRequirement): string {
+  const parts: string[] = [];
+  if (requirement.allOf.length > 0) parts.push(`all of: ${requirement.allOf.join(' ')}`);
+  for (const group of requirement.anyOf) parts.push(`one of: ${group.join(' ')}`);
+  return `Insufficient scope; this route requires ${parts.join('; and ')}`;
 }

@@ -117,17 +117,61 @@ function authorizationHeader(
   }
   if (values.length === 0) return undefined;
   if (values.length > 1) return invalid('The request has several Authorization headers');
+  return bearerCredentialsOf(values[0], options.maxTokenLength);
+}
 
-  const value = values[0].trim();
+/**
+ * The credentials of one `Authorization` value when its scheme is Bearer: the raw token text
+ * (not yet validated), `undefined` for another scheme, or an `invalid_request` outcome.
+ */
+function bearerCredentialsOf(
+  raw: string,
+  maxTokenLength: number,
+): string | undefined | Extract<BearerTokenExtraction, { kind: 'invalid_request' }> {
+  const value = raw.trim();
   if (value.length === 0) return invalid('The Authorization header is empty');
   const schemeEnd = value.search(/[ \t]/);
   const scheme = schemeEnd === -1 ? value : value.slice(0, schemeEnd);
   if (scheme.toLowerCase() !== 'bearer') return undefined;
   // Bound the work before any further parsing of an oversized header.
-  if (value.length > options.maxTokenLength + 64) {
-    return invalid(`The Bearer token is longer than ${options.maxTokenLength} characters`);
+  if (value.length > maxTokenLength + 64) {
+    return invalid(`The Bearer token is longer than ${maxTokenLength} characters`);
   }
   return schemeEnd === -1 ? '' : value.slice(schemeEnd).replace(SEPARATOR, '');
+}
+
+/**
+ * Reads one `Authorization` value that did not come in an HTTP header (gRPC or TCP message
+ * metadata, GraphQL `connectionParams`) by the header's rules: `Bearer <b64token>`, another
+ * scheme counts as no credentials, anything malformed is `invalid_request`. Never throws.
+ */
+export function extractBearerFromAuthorization(
+  value: string,
+  maxTokenLength: number,
+): BearerTokenExtraction {
+  const found = bearerCredentialsOf(value, maxTokenLength);
+  if (found === undefined) return { kind: 'none' };
+  if (typeof found === 'object') return found;
+  return checkedToken(found, maxTokenLength);
+}
+
+/**
+ * Reads a token sent without a scheme (socket.io's `auth.token`): a `b64token`, or
+ * `Bearer <b64token>`, which is accepted too. Never throws.
+ */
+export function extractBareBearerToken(
+  value: string,
+  maxTokenLength: number,
+): BearerTokenExtraction {
+  return /^bearer[ \t]/i.test(value)
+    ? extractBearerFromAuthorization(value, maxTokenLength)
+    : checkedToken(value, maxTokenLength);
+}
+
+/** A token found outside an HTTP request, checked like one (its `method` is `header`). */
+function checkedToken(token: string, maxTokenLength: number): BearerTokenExtraction {
+  const problem = tokenProblem(token, maxTokenLength);
+  return problem ? invalid(problem) : { kind: 'token', token, method: 'header' };
 }
 
 function queryTokens(req: RequestLike): string[] {

@@ -1,5 +1,6 @@
 import { createParamDecorator } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
+import { principalHolderOf } from './contexts/principal-holder.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 
 /**
@@ -26,8 +27,13 @@ export const HONEYBEE_PRINCIPAL_PROPERTY = 'honeybee';
  */
 export const CurrentPrincipal = createParamDecorator(
   (property: keyof HoneybeePrincipal | undefined, context: ExecutionContext) => {
-    const request = context.switchToHttp().getRequest<Record<string, unknown>>();
-    const principal = request?.[HONEYBEE_PRINCIPAL_PROPERTY] as HoneybeePrincipal | undefined;
+    const holder =
+      context.getType() === 'http'
+        ? context.switchToHttp().getRequest<unknown>()
+        : principalHolderOf(context, HONEYBEE_PRINCIPAL_PROPERTY);
+    const principal = (holder as Record<string, unknown> | undefined)?.[
+      HONEYBEE_PRINCIPAL_PROPERTY
+    ] as HoneybeePrincipal | undefined;
     return property ? principal?.[property] : principal;
   },
 );

@@ -1,7 +1,7 @@
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
+import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decorator.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import {
   HoneybeeServiceUnavailableException,
@@ -34,7 +34,7 @@ export class HoneybeeWebhookGuard implements CanActivate {
   private readonly logger = new Logger('HoneybeeWebhookGuard');
   private readonly expectedDigest?: Buffer;
 
-  constructor(@Inject(HONEYBEE_AUTH_OPTIONS) options: ResolvedHoneybeeAuthOptions) {
+  constructor(@InjectHoneybeeOptions() options: ResolvedHoneybeeAuthOptions) {
     const secret = options.webhookSecret;
     this.expectedDigest = secret ? sha256(secret.reveal()) : undefined;
     if (!this.expectedDigest) {
@@ -48,17 +48,17 @@ export class HoneybeeWebhookGuard implements CanActivate {
   /** @inheritDoc */
   canActivate(context: ExecutionContext): boolean {
     if (!this.expectedDigest) {
-      throw new HoneybeeServiceUnavailableException('Webhook authentication is not configured', {});
+      throw new HoneybeeServiceUnavailableException('Webhook authentication is not configured');
     }
     const request = context.switchToHttp().getRequest<{ headers?: Record<string, unknown> }>();
     const provided = request?.headers?.[HONEYBEE_WEBHOOK_SECRET_HEADER];
     if (typeof provided !== 'string' || provided.length === 0) {
-      throw new HoneybeeUnauthorizedException('Missing X-Honeybee-Secret header', {});
+      throw new HoneybeeUnauthorizedException('Missing X-Honeybee-Secret header');
     }
     // Digests have a fixed length, so neither the comparison's time nor an early length
     // mismatch reveals anything about the secret.
     if (!timingSafeEqual(sha256(provided), this.expectedDigest)) {
-      throw new HoneybeeUnauthorizedException('Invalid X-Honeybee-Secret header', {});
+      throw new HoneybeeUnauthorizedException('Invalid X-Honeybee-Secret header');
     }
     return true;
   }

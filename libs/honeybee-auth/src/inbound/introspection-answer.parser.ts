@@ -1,3 +1,4 @@
+import { isFiniteNumber } from '../common/finite-number.js';
 import { isScopeToken, normalizeScopes, parseScopeString } from '../common/scopes.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 
@@ -30,7 +31,7 @@ export function introspectionPrincipal(
   const scopes = parseScopeString(scope);
   if (!scopes.every(isScopeToken))
     throw unrecognised('"scope" holds something other than scope tokens');
-  if (exp !== undefined && exp !== null && !(typeof exp === 'number' && Number.isFinite(exp))) {
+  if (exp !== undefined && exp !== null && !isFiniteNumber(exp)) {
     throw unrecognised('"exp" is not a number');
   }
   for (const field of ['client_id', 'sub', 'token_type'] as const) {

@@ -1,10 +1,7 @@
-import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
-import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
-import type {
-  BasicCredentialsEncoding,
-  ClientAuthMethod,
-} from '../options/honeybee-auth-options.interface.js';
+import type { BasicCredentialsEncoding, ClientAuthMethod } from '../common/client-credentials.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { IntrospectionVerifier } from './introspection.verifier.js';
 

@@ -1,10 +1,9 @@
 import type { Clock } from '../common/clock.js';
 import { clientAuthenticatedForm } from '../common/http.js';
-import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 import { introspectionPrincipal } from './introspection-answer.parser.js';
-import { fetchVerifierResponse, parseJsonObject } from './verifier-fetch.js';
+import { fetchVerifierResponse, okJsonObject, unavailableAnswer } from './verifier-fetch.js';
 
 const WHAT = 'Introspection request';
 
@@ -46,21 +45,16 @@ export class IntrospectionVerifier implements TokenVerifier {
       verifyTimeoutMs,
       signal,
     );
-    const unavailable = (why: string) =>
-      new HoneybeeVerifierUnavailableError(`${WHAT}: ${why}`, {
-        status: res.status,
-        requestId: res.requestId,
-      });
     if (res.status === 400 || res.status === 401 || res.status === 403) {
-      throw unavailable(
+      throw unavailableAnswer(
+        WHAT,
+        res,
         `the endpoint refused this module's client credentials (HTTP ${res.status}); ` +
           'check clientId, clientSecret and clientAuthMethod',
       );
     }
-    if (res.status !== 200) throw unavailable(`the endpoint answered HTTP ${res.status}`);
-
-    return introspectionPrincipal(parseJsonObject(WHAT, res), this.clock.now(), (why) =>
-      unavailable(`the answer is not an RFC 7662 introspection answer: ${why}`),
+    return introspectionPrincipal(okJsonObject(WHAT, res), this.clock.now(), (why) =>
+      unavailableAnswer(WHAT, res, `the answer is not an RFC 7662 introspection answer: ${why}`),
     );
   }
 }

@@ -1,7 +1,7 @@
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
-import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
-import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { HoneybeeJwtVerifierOptions } from '../options/honeybee-auth-options.interface.js';
 import { resolveOptions } from '../options/resolve-options.js';

@@ -1,3 +1,4 @@
+import { isFiniteNumber } from '../common/finite-number.js';
 import { isScopeToken, normalizeScopes } from '../common/scopes.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
@@ -35,7 +36,7 @@ export function checkedPrincipal(value: unknown): HoneybeePrincipal {
       throw bad(`${field} is not a non-empty string`);
     }
   }
-  if (p.expiresAt !== undefined && !Number.isFinite(p.expiresAt)) {
+  if (p.expiresAt !== undefined && !isFiniteNumber(p.expiresAt)) {
     throw bad('expiresAt is not a finite number');
   }
   if (p.claims !== undefined && (p.claims === null || typeof p.claims !== 'object')) {

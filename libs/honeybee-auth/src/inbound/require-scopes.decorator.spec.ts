@@ -1,6 +1,8 @@
 import type { ExecutionContext, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
+  IS_PUBLIC_KEY,
+  PUBLIC_KEY,
   Public,
   RequireAnyScope,
   RequireScopes,
@@ -73,6 +75,16 @@ describe('scope decorators', () => {
   });
 
   describe('@Public()', () => {
+    it('sets IS_PUBLIC_KEY, which the deprecated PUBLIC_KEY still names', () => {
+      class C {
+        @Public()
+        health() {}
+      }
+      expect(Reflect.getMetadata(IS_PUBLIC_KEY, C.prototype.health)).toBe(true);
+      expect(PUBLIC_KEY).toBe(IS_PUBLIC_KEY);
+      expect(IS_PUBLIC_KEY).toBe('honeybee-auth:public');
+    });
+
     it('opens a handler, even in a controller that names scopes', () => {
       @RequireScopes('admin')
       class C {

@@ -7,8 +7,13 @@ import { isScopeToken, normalizeScopes } from '../common/scopes.js';
 export const REQUIRED_SCOPES_KEY = 'honeybee-auth:scopes';
 /** Metadata key of {@link RequireAnyScope}: a `string[][]`, one group per decorator. */
 export const REQUIRED_ANY_SCOPE_KEY = 'honeybee-auth:any-scope';
-/** Metadata key of {@link Public}. */
-export const PUBLIC_KEY = 'honeybee-auth:public';
+/** Metadata key of {@link Public}: `true` on a public handler or controller. */
+export const IS_PUBLIC_KEY = 'honeybee-auth:public';
+/**
+ * Former name of {@link IS_PUBLIC_KEY} (same value).
+ * @deprecated Use {@link IS_PUBLIC_KEY}; `PUBLIC_KEY` read like a cryptographic key.
+ */
+export const PUBLIC_KEY = IS_PUBLIC_KEY;
 
 /**
  * Requires a token that carries **every** scope named (all-of).
@@ -67,7 +72,7 @@ export function RequireAnyScope(...scopes: string[]): ClassDecorator & MethodDec
  * serves it public; one that overrides it decides afresh.
  */
 export function Public(): ClassDecorator & MethodDecorator {
-  return SetMetadata(PUBLIC_KEY, true);
+  return SetMetadata(IS_PUBLIC_KEY, true);
 }
 
 /** What a route demands, read from its handler and its controller. */
@@ -109,7 +114,7 @@ export function readRouteAuthorization(
     reflector.get(REQUIRED_ANY_SCOPE_KEY, target as never) !== undefined;
   // Own metadata only: a class-level @Public() must not reach subclasses through the prototype
   // chain (Reflect.getMetadata would walk it). A handler is a function; it has no such chain.
-  const isPublic = (target: object) => Reflect.getOwnMetadata(PUBLIC_KEY, target) === true;
+  const isPublic = (target: object) => Reflect.getOwnMetadata(IS_PUBLIC_KEY, target) === true;
 
   const handlerNamesScopes = namesScopes(handler);
   const open =
@@ -137,6 +142,16 @@ export function unmetScopes(
   const allOf = requirement.allOf.filter((s) => !have.has(s));
   const anyOf = requirement.anyOf.filter((group) => !group.some((s) => have.has(s)));
   return allOf.length === 0 && anyOf.length === 0 ? undefined : { allOf, anyOf };
+}
+
+/**
+ * The scopes to put in the `scope` attribute of an `insufficient_scope` challenge (and in the
+ * `requiredScopes` of a refusal outside HTTP): a set that would satisfy the route. RFC 6750
+ * cannot express "one of", so every scope of each any-of group is listed (the description
+ * says which are alternatives).
+ */
+export function sufficientScopes(route: Pick<RouteAuthorization, 'allOf' | 'anyOf'>): string[] {
+  return [...new Set([...route.allOf, ...route.anyOf.flat()])].sort();
 }
 
 function checkScopes(decorator: string, scopes: unknown[], allowEmpty: boolean): string[] {

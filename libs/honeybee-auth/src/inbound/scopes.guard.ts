@@ -5,25 +5,33 @@ import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import { maskToken } from '../common/secret.js';
 import { printable } from '../common/upstream-text.js';
-import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
+import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decorator.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import {
   HoneybeeBadRequestException,
   HoneybeeForbiddenException,
   HoneybeeServiceUnavailableException,
   HoneybeeUnauthorizedException,
-  bearerChallenge,
   setResponseHeaders,
 } from './bearer-challenge.exceptions.js';
 import type { HoneybeeAuthException } from './bearer-challenge.exceptions.js';
 import { extractBearerToken } from './bearer-token.extractor.js';
+import type { BearerTokenExtraction } from './bearer-token.extractor.js';
 import { warnIfAnyClientAccepted } from './allowed-clients.policy.js';
+import { ContextAuthorizer } from './contexts/context.authorizer.js';
 import { HONEYBEE_PRINCIPAL_PROPERTY } from './current-principal.decorator.js';
 import { readRouteAuthorization, unmetScopes } from './require-scopes.decorator.js';
 import type { RouteAuthorization } from './require-scopes.decorator.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 import { VerificationCache } from './verification.cache.js';
 import { markVerified, verifiedEarlier } from './verified-request.marker.js';
+
+/** The answer for a public route: one settled promise, shared (nothing to allocate per call). */
+const GRANTED = Promise.resolve(true);
+
+const MISSING_TOKEN = 'Missing Bearer token';
+const INVALID_TOKEN = 'The access token is invalid, expired or revoked';
+const CANNOT_VERIFY = 'The access token cannot be verified right now; try again later';
 
 /** At most one "verifier unavailable" warning per this many ms; the rest are counted. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
@@ -46,8 +54,10 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
  * | 403 | a required scope is missing | `… error="insufficient_scope", scope="…"` |
  * | 503 | the verifier cannot decide (down, slow, 5xx, an answer it does not recognise, too many verifications in flight) | `Retry-After` |
  *
- * It fails closed: an error while verifying is a 503, never a 200 or a 500. HTTP only (Express
- * and Fastify); in another context (RPC, WebSocket) a non-public handler is refused.
+ * It fails closed: an error while verifying is a 503, never a 200 or a 500. On Express and
+ * Fastify, and with the same rules on GraphQL resolvers, WebSocket gateways and microservice
+ * handlers, each answering in its own way (`contexts/`, docs/contexts.md); a handler in a
+ * context of another kind is refused unless it is public.
  */
 @Injectable()
 export class ScopesGuard implements CanActivate {
@@ -60,95 +70,70 @@ export class ScopesGuard implements CanActivate {
    * under several controllers with different requirements).
    */
   private readonly routes = new WeakMap<object, WeakMap<object, RouteAuthorization>>();
+  /** GraphQL, WebSocket and microservice calls: see `contexts/`. */
+  private readonly contexts: ContextAuthorizer;
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(HONEYBEE_AUTH_OPTIONS) private readonly options: ResolvedHoneybeeAuthOptions,
+    @InjectHoneybeeOptions() private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
     @Inject(VerificationCache) private readonly cache: VerificationCache,
   ) {
     warnIfAnyClientAccepted(options.inbound, this.logger);
+    this.contexts = new ContextAuthorizer(
+      (route, extraction, carrier, response) =>
+        this.authorize(route, extraction, carrier as Record<string, unknown>, response),
+      options.inbound,
+    );
   }
 
   /** @inheritDoc */
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.routeOf(context);
-    if (route.public) return true;
-    if (context.getType() !== 'http') return false;
-
+    if (route.public) return GRANTED;
+    if (context.getType() !== 'http') return this.contexts.authorize(context, route);
+    // What is specific to HTTP: where the token comes from, and the response that carries the
+    // refusal's headers. Other contexts have their own (`contexts/`).
     const http = context.switchToHttp();
     const request = http.getRequest<Record<string, unknown>>();
-    const response = http.getResponse<unknown>();
-    const { inbound } = this.options;
-    const realm = inbound.realm;
+    const extraction = extractBearerToken(request, this.options.inbound);
+    return this.authorize(route, extraction, request, http.getResponse<unknown>());
+  }
 
-    const extraction = extractBearerToken(request, inbound);
+  /**
+   * The decision on one call, in every context: `extraction` is what its credentials are,
+   * `request` receives the principal and the verified marker, `response` (when there is one) the
+   * refusal's headers. Resolves `true` or throws the refusal.
+   */
+  private async authorize(
+    route: RouteAuthorization,
+    extraction: BearerTokenExtraction,
+    request: Record<string, unknown>,
+    response: unknown,
+  ): Promise<boolean> {
+    const { realm } = this.options.inbound;
     if (extraction.kind === 'none') {
-      this.reject(
-        response,
-        new HoneybeeUnauthorizedException('Missing Bearer token', {
-          'WWW-Authenticate': bearerChallenge(realm),
-        }),
-      );
+      this.refuse(response, new HoneybeeUnauthorizedException(MISSING_TOKEN, { realm }));
     }
     if (extraction.kind === 'invalid_request') {
-      this.reject(
-        response,
-        new HoneybeeBadRequestException(extraction.description, {
-          'WWW-Authenticate': bearerChallenge(realm, {
-            error: 'invalid_request',
-            errorDescription: extraction.description,
-          }),
-        }),
-      );
+      this.refuse(response, new HoneybeeBadRequestException(extraction.description, realm));
     }
-
     const { token } = extraction;
     let principal: HoneybeePrincipal | null;
     try {
       principal = verifiedEarlier(request, token, this.options) ?? (await this.cache.verify(token));
     } catch (err) {
       this.logUnavailable(token, err);
-      this.reject(
-        response,
-        new HoneybeeServiceUnavailableException(
-          'The access token cannot be verified right now; try again later',
-          { 'Retry-After': String(inbound.retryAfterSeconds) },
-        ),
-      );
+      const retryAfter = this.options.inbound.retryAfterSeconds;
+      this.refuse(response, new HoneybeeServiceUnavailableException(CANNOT_VERIFY, retryAfter));
     }
     if (principal === null) {
-      const description = 'The access token is invalid, expired or revoked';
-      this.reject(
-        response,
-        new HoneybeeUnauthorizedException(
-          description,
-          {
-            'WWW-Authenticate': bearerChallenge(realm, {
-              error: 'invalid_token',
-              errorDescription: description,
-            }),
-          },
-          'invalid_token',
-        ),
-      );
+      const challenge = { realm, error: 'invalid_token' as const };
+      this.refuse(response, new HoneybeeUnauthorizedException(INVALID_TOKEN, challenge));
     }
-
-    const unmet = unmetScopes(route, principal.scopes);
-    if (unmet) {
-      const description = insufficientScopeDescription(route);
-      this.reject(
-        response,
-        new HoneybeeForbiddenException(description, {
-          'WWW-Authenticate': bearerChallenge(realm, {
-            error: 'insufficient_scope',
-            errorDescription: description,
-            scope: sufficientScopes(route).join(' '),
-          }),
-        }),
-      );
+    if (unmetScopes(route, principal.scopes)) {
+      this.refuse(response, new HoneybeeForbiddenException(route, realm));
     }
-
     markVerified(request, token, principal, this.options);
     request[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
     return true;
@@ -171,7 +156,7 @@ export class ScopesGuard implements CanActivate {
   }
 
   /** Sets the exception's headers on the response too (see `setResponseHeaders`), then throws. */
-  private reject(response: unknown, exception: HoneybeeAuthException): never {
+  private refuse(response: unknown, exception: HoneybeeAuthException): never {
     setResponseHeaders(response, exception.headers);
     throw exception;
   }
@@ -192,20 +177,4 @@ export class ScopesGuard implements CanActivate {
         (more > 0 ? ` (${more} more since the last report)` : ''),
     );
   }
-}
-
-/**
- * The scopes to put in the `scope` attribute of an `insufficient_scope` challenge: a set that
- * would satisfy the route. RFC 6750 cannot express "one of", so every scope of each any-of
- * group is listed (the description says which are alternatives).
- */
-function sufficientScopes(route: RouteAuthorization): string[] {
-  return [...new Set([...route.allOf, ...route.anyOf.flat()])].sort();
-}
-
-function insufficientScopeDescription(route: RouteAuthorization): string {
-  const parts: string[] = [];
-  if (route.allOf.length > 0) parts.push(`all of: ${route.allOf.join(' ')}`);
-  for (const group of route.anyOf) parts.push(`one of: ${group.join(' ')}`);
-  return `Insufficient scope; this route requires ${parts.join('; and ')}`;
 }

@@ -1,3 +1,4 @@
+import { isFiniteNumber } from '../common/finite-number.js';
 import { isScopeToken, normalizeScopes } from '../common/scopes.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 
@@ -66,8 +67,4 @@ export function tokenInfoPrincipal(
     expiresAt: expiresIn === null ? undefined : sentAt + expiresIn * 1000,
     claims: body,
   };
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
 }

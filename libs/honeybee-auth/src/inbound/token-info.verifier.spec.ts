@@ -1,5 +1,5 @@
-import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
-import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { TokenInfoVerifier } from './token-info.verifier.js';

@@ -1,9 +1,8 @@
 import type { Clock } from '../common/clock.js';
-import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 import { tokenInfoPrincipal } from './token-info-answer.parser.js';
-import { fetchVerifierResponse, parseJsonObject } from './verifier-fetch.js';
+import { fetchVerifierResponse, okJsonObject, unavailableAnswer } from './verifier-fetch.js';
 
 const WHAT = 'Token-info request';
 
@@ -39,15 +38,8 @@ export class TokenInfoVerifier implements TokenVerifier {
       signal,
     );
     if (res.status === 401) return null;
-    const unavailable = (why: string) =>
-      new HoneybeeVerifierUnavailableError(`${WHAT}: ${why}`, {
-        status: res.status,
-        requestId: res.requestId,
-      });
-    if (res.status !== 200) throw unavailable(`the endpoint answered HTTP ${res.status}`);
-
-    return tokenInfoPrincipal(parseJsonObject(WHAT, res), sentAt, (why) =>
-      unavailable(`the answer is not Doorkeeper's token info: ${why}`),
+    return tokenInfoPrincipal(okJsonObject(WHAT, res), sentAt, (why) =>
+      unavailableAnswer(WHAT, res, `the answer is not Doorkeeper's token info: ${why}`),
     );
   }
 }

@@ -1,7 +1,9 @@
-import type { FactoryProvider, Type } from '@nestjs/common';
+import type { FactoryProvider, Provider, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
+import { HoneybeeConfigError } from '../errors/honeybee-config.error.js';
+import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options.interface.js';
 import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import { IntrospectionVerifier } from './introspection.verifier.js';
@@ -15,32 +17,67 @@ import type { TokenVerifier } from './token-verifier.interface.js';
  */
 export const HONEYBEE_TOKEN_VERIFIER = Symbol('honeybee-auth:token-verifier');
 
-/**
- * The instance of a custom verifier class, registered by `HoneybeeAuthModule.forRoot` (which
- * knows the class up front). Internal.
- */
-export const HONEYBEE_CUSTOM_VERIFIER = Symbol('honeybee-auth:custom-verifier');
+/** The custom verifier class registered as a provider of the module. Internal. */
+const HONEYBEE_VERIFIER_CLASS = Symbol('honeybee-auth:verifier-class');
 
 /**
- * Builds the configured verifier. A custom class comes from DI: `forRoot` registers it as a
- * provider of the module; with `forRootAsync` (the class is only known once the options
- * factory ran) it is instantiated with `ModuleRef.create`, resolving its dependencies in
- * `HoneybeeAuthModule`'s context (its providers, the `imports` given to `forRootAsync`, and
- * global modules).
+ * The providers behind {@link HONEYBEE_TOKEN_VERIFIER}, the same way for `forRoot` and
+ * `forRootAsync`:
+ * - a custom class known when the module is defined (`inbound.verifier` given to `forRoot`,
+ *   `verifierClass` given to `forRootAsync`) is a provider of the module, and the token an alias
+ *   of it: DI builds it once, with its dependencies and its lifecycle hooks (once each);
+ * - otherwise a factory builds the configured verifier: a built-in one, or a class that only
+ *   `forRootAsync`'s options factory names, instantiated with `ModuleRef.create` (dependencies
+ *   from `HoneybeeAuthModule`'s context; Nest runs its hooks through the factory's provider,
+ *   but the class itself is no provider, so it cannot be injected elsewhere).
  */
-export const tokenVerifierProvider: FactoryProvider<Promise<TokenVerifier>> = {
+export function tokenVerifierProviders(verifierClass?: Type<TokenVerifier>): Provider[] {
+  if (verifierClass === undefined) return [tokenVerifierFactory];
+  return [
+    verifierClass,
+    { provide: HONEYBEE_TOKEN_VERIFIER, useExisting: verifierClass },
+    { provide: HONEYBEE_VERIFIER_CLASS, useValue: verifierClass },
+  ];
+}
+
+/**
+ * Injects the registered verifier class (if any) into the options factory:
+ * {@link withRegisteredVerifier}.
+ */
+export const REGISTERED_VERIFIER_CLASS = { token: HONEYBEE_VERIFIER_CLASS, optional: true };
+
+/**
+ * The raw options with the verifier class registered through `forRootAsync`'s `verifierClass`:
+ * it is the verifier when `inbound.verifier` is left out, and must be the very class that
+ * `inbound.verifier` names otherwise.
+ * @throws HoneybeeConfigError on `inbound.verifier` when they disagree.
+ */
+export function withRegisteredVerifier(
+  raw: HoneybeeAuthModuleOptions,
+  registered: Type<TokenVerifier> | undefined,
+): HoneybeeAuthModuleOptions {
+  if (registered === undefined || raw === null || typeof raw !== 'object') return raw;
+  const named = raw.inbound?.verifier;
+  if (named === undefined) return { ...raw, inbound: { ...raw.inbound, verifier: registered } };
+  if (named !== registered) {
+    const shown = typeof named === 'function' ? named.name : JSON.stringify(named);
+    throw new HoneybeeConfigError(
+      'inbound.verifier',
+      `is ${shown}, but forRootAsync was given verifierClass ${registered.name}: ` +
+        'name the same class, or leave inbound.verifier out',
+    );
+  }
+  return raw;
+}
+
+/** Builds the configured verifier when no class is registered (see {@link tokenVerifierProviders}). */
+const tokenVerifierFactory: FactoryProvider<Promise<TokenVerifier>> = {
   provide: HONEYBEE_TOKEN_VERIFIER,
-  inject: [
-    HONEYBEE_AUTH_OPTIONS,
-    HONEYBEE_CLOCK,
-    ModuleRef,
-    { token: HONEYBEE_CUSTOM_VERIFIER, optional: true },
-  ],
+  inject: [HONEYBEE_AUTH_OPTIONS, HONEYBEE_CLOCK, ModuleRef],
   useFactory: async (
     options: ResolvedHoneybeeAuthOptions,
     clock: Clock,
     moduleRef: ModuleRef,
-    registered: TokenVerifier | undefined,
   ): Promise<TokenVerifier> => {
     const { verifier } = options.inbound;
     switch (verifier) {
@@ -51,15 +88,8 @@ export const tokenVerifierProvider: FactoryProvider<Promise<TokenVerifier>> = {
       case 'jwt':
         // resolveOptions guarantees `jwt` is set with this verifier.
         return new JwtVerifier(options.inbound.jwt!, clock);
-      default: {
-        const instance = registered ?? (await moduleRef.create(verifier as Type<TokenVerifier>));
-        if (typeof instance?.verify !== 'function') {
-          throw new TypeError(
-            `inbound.verifier ${verifier.name} does not implement TokenVerifier (no verify method)`,
-          );
-        }
-        return instance;
-      }
+      default:
+        return moduleRef.create(verifier);
     }
   },
 };

@@ -62,10 +62,13 @@ export async function fetchVerifierResponse(
 }
 
 /**
- * Parses a verifier's JSON object answer.
- * @throws HoneybeeVerifierUnavailableError when the body is not a JSON object (garbage).
+ * The body of a verifier's 200 answer, parsed as a JSON object.
+ * @throws HoneybeeVerifierUnavailableError for any other status, or a body that is not a JSON
+ *   object (garbage).
  */
-export function parseJsonObject(what: string, res: VerifierHttpResponse): Record<string, unknown> {
+export function okJsonObject(what: string, res: VerifierHttpResponse): Record<string, unknown> {
+  if (res.status !== 200)
+    throw unavailableAnswer(what, res, `the endpoint answered HTTP ${res.status}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(res.body);
@@ -75,11 +78,23 @@ export function parseJsonObject(what: string, res: VerifierHttpResponse): Record
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new HoneybeeVerifierUnavailableError(
       `${what} answered with a body that is not a JSON object`,
-      {
-        status: res.status,
-        requestId: res.requestId,
-      },
+      { status: res.status, requestId: res.requestId },
     );
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * "Cannot verify" because of what the endpoint answered: `<what>: <why>`, with the answer's
+ * status and `X-Request-Id`.
+ */
+export function unavailableAnswer(
+  what: string,
+  res: VerifierHttpResponse,
+  why: string,
+): HoneybeeVerifierUnavailableError {
+  return new HoneybeeVerifierUnavailableError(`${what}: ${why}`, {
+    status: res.status,
+    requestId: res.requestId,
+  });
 }

@@ -1,20 +1,7 @@
 import type { Type } from '@nestjs/common';
+import type { BasicCredentialsEncoding, ClientAuthMethod } from '../common/client-credentials.js';
 import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
 import type { TokenStore } from '../outbound/token-store.interface.js';
-
-/** How the client authenticates to the token endpoint. Exactly one is used per request. */
-export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
-
-/**
- * How `client_secret_basic` puts the client id and secret into the `Authorization: Basic`
- * header.
- * - `'doorkeeper'`: as they are (`base64(id:secret)`). Doorkeeper, Honeybee's authorization
- *   server, never percent-decodes Basic credentials, so this is what works against it.
- * - `'rfc6749'`: each part form-urlencoded first (RFC 6749 §2.3.1, Appendix B), for servers
- *   that decode them. Against Doorkeeper, a secret with `+`, `/`, `=`, `%`, a space or any other
- *   character the encoding changes then fails with `invalid_client`.
- */
-export type BasicCredentialsEncoding = 'doorkeeper' | 'rfc6749';
 
 /** Retry policy for transient token-endpoint failures (network, timeout, 5xx, 429). */
 export interface HoneybeeRetryOptions {
@@ -199,6 +186,27 @@ export interface HoneybeeInboundOptions {
    * @default 4096
    */
   maxTokenLength?: number;
+  /** Where a WebSocket gateway's handshake may carry the token (`docs/contexts.md`). */
+  webSockets?: HoneybeeWebSocketOptions;
+}
+
+/**
+ * Where `ScopesGuard` looks for the token of a WebSocket gateway's connection, besides the
+ * handshake's `Authorization` header (always read). Browsers cannot set headers on a
+ * WebSocket, so a browser client needs one of these; each is off unless enabled.
+ */
+export interface HoneybeeWebSocketOptions {
+  /**
+   * Accept socket.io's handshake `auth.token` (`io(url, { auth: { token } })`), with or
+   * without a `Bearer ` prefix.
+   * @default false
+   */
+  allowTokenInAuth?: boolean;
+  /**
+   * Accept `?access_token=` on the handshake URL. Off: URLs end up in access logs.
+   * @default false
+   */
+  allowTokenInQuery?: boolean;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isFiniteNumber } from '../common/finite-number.js';
 import { Secret } from '../common/secret.js';
 import { isScopeToken, normalizeScopes } from '../common/scopes.js';
 import { insecureUrlReason, originOf } from '../common/url.js';
@@ -5,6 +6,7 @@ import { HoneybeeConfigError } from '../errors/honeybee-config.error.js';
 import type {
   HoneybeeAuthModuleOptions,
   HoneybeeJwtVerifierOptions,
+  HoneybeeWebSocketOptions,
 } from './honeybee-auth-options.interface.js';
 import type {
   ResolvedHoneybeeAuthOptions,
@@ -229,6 +231,18 @@ function resolveInbound(
     allowTokenInQuery: optionalBoolean(inbound, 'allowTokenInQuery', false, 'inbound.'),
     allowTokenInBody: optionalBoolean(inbound, 'allowTokenInBody', false, 'inbound.'),
     maxTokenLength: integer(inbound.maxTokenLength, 'inbound.maxTokenLength', 4096, 16),
+    webSockets: resolveWebSockets(inbound.webSockets ?? {}),
+  };
+}
+
+function resolveWebSockets(ws: HoneybeeWebSocketOptions): ResolvedInboundOptions['webSockets'] {
+  if (ws === null || typeof ws !== 'object') {
+    throw new HoneybeeConfigError('inbound.webSockets', 'must be an object');
+  }
+  const prefix = 'inbound.webSockets.';
+  return {
+    allowTokenInAuth: optionalBoolean(ws, 'allowTokenInAuth', false, prefix),
+    allowTokenInQuery: optionalBoolean(ws, 'allowTokenInQuery', false, prefix),
   };
 }
 
@@ -344,7 +358,7 @@ function scopes(value: unknown, field: string): string[] {
 
 function number(value: unknown, field: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+  if (!isFiniteNumber(value) || value < min) {
     throw new HoneybeeConfigError(field, `must be a finite number >= ${min}`);
   }
   return value;

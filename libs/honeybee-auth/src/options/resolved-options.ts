@@ -2,10 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { Secret } from '../common/secret.js';
 import type { TokenVerifier } from '../inbound/token-verifier.interface.js';
 import type { TokenStore } from '../outbound/token-store.interface.js';
-import type {
-  BasicCredentialsEncoding,
-  ClientAuthMethod,
-} from './honeybee-auth-options.interface.js';
+import type { BasicCredentialsEncoding, ClientAuthMethod } from '../common/client-credentials.js';
 
 /** DI token of the validated, normalised options ({@link ResolvedHoneybeeAuthOptions}). */
 export const HONEYBEE_AUTH_OPTIONS = Symbol('honeybee-auth:resolved-options');
@@ -38,6 +35,7 @@ export interface ResolvedInboundOptions {
   allowTokenInQuery: boolean;
   allowTokenInBody: boolean;
   maxTokenLength: number;
+  webSockets: { allowTokenInAuth: boolean; allowTokenInQuery: boolean };
 }
 
 /**

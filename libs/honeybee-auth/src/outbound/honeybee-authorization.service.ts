@@ -1,15 +1,67 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AxiosInstance } from 'axios';
-import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
+import { AxiosHeaders, getAdapter } from 'axios';
+import type {
+  AxiosAdapter,
+  AxiosInstance,
+  AxiosRequestConfig,
+  InternalAxiosRequestConfig,
+} from 'axios';
+import { maskToken } from '../common/secret.js';
+import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
+import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decorator.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
-import { HoneybeeAuthorizationAxiosInterceptor } from './honeybee-authorization.axios-interceptor.js';
+import {
+  conceal,
+  guardRedirects,
+  lastHopSent,
+  recordRedirects,
+  responseOf,
+  scrubTransport,
+  withoutRedirectGuard,
+} from './axios-transport.internals.js';
+import type { Outcome } from './axios-transport.internals.js';
+import type { HoneybeeRequestOptions } from './honeybee-request-options.js';
+import { requestOriginOf, requestUrlOf } from './request-origin.js';
 import { HoneybeeTokenService } from './token.service.js';
+
+/** The `Accept` axios puts on every request; Honeybee wants exactly `application/json`. */
+const AXIOS_DEFAULT_ACCEPT = 'application/json, text/plain, */*';
+/** axios's own adapter preference, used when the config names none. */
+const DEFAULT_ADAPTERS: NonNullable<AxiosRequestConfig['adapter']> = ['xhr', 'http', 'fetch'];
+/** A token masked by this module, as left in a finished request's config: `Bearer abcd…(43)`. */
+const MASKED_BEARER = /^Bearer \S{0,4}…\(\d+\)$/;
+
+/** What one authorized request was granted. */
+interface Grant {
+  /** The allowed origin the token was issued for; the only one it may reach. */
+  readonly origin: string;
+  /** The request's `honeybee.scopes`, `undefined` for the module's default scopes. */
+  readonly scopes: string[] | undefined;
+  readonly token: string;
+}
 
 /**
  * Puts Honeybee authorization on an axios instance you own, for example the one behind an
  * `HttpService` from `HttpModule.register()`. The instance then behaves like
  * `HoneybeeHttpService`: a token only for `allowedOrigins`, never across redirects, one replay
  * after a 401, the token masked in errors.
+ *
+ * It registers an axios request interceptor (not a Nest `NestInterceptor`: it runs inside
+ * axios). For a request whose final origin (after axios resolves `url` against `baseURL`) is in
+ * `allowedOrigins`, and that has no `Authorization`, no `auth` and no `honeybee.authorize:
+ * false`, it:
+ * - sets `Authorization: Bearer <token>` on that request's own headers (never on defaults) and
+ *   `Accept: application/json` when the caller set no specific `Accept`;
+ * - wraps that request's adapter, which, at dispatch time (after every other interceptor):
+ *   drops the token if the request no longer targets the granted origin; drops it on any
+ *   redirect that leaves the granted origin; on a 401 that answered our token, invalidates the
+ *   token and replays the request once with a fresh one (unless the body is a stream); and
+ *   masks the token in the config and hides the raw `http.ClientRequest` of the response or
+ *   error handed back, so logging either never prints the token.
+ *
+ * A finished request's config (`error.config`, `response.config`) can be sent again, as retry
+ * helpers do: the masked header and the wrappers are taken off and the request is authorized
+ * afresh. What this relies on inside axios and Node is in `axios-transport.internals.ts`.
  *
  * @example
  * constructor(http: HttpService, authorization: HoneybeeAuthorization) {
@@ -18,14 +70,14 @@ import { HoneybeeTokenService } from './token.service.js';
  */
 @Injectable()
 export class HoneybeeAuthorization {
-  private readonly interceptor: HoneybeeAuthorizationAxiosInterceptor;
+  private readonly allowed: ReadonlySet<string>;
   private readonly installed = new WeakMap<AxiosInstance, () => void>();
 
   constructor(
-    @Inject(HONEYBEE_AUTH_OPTIONS) options: ResolvedHoneybeeAuthOptions,
-    @Inject(HoneybeeTokenService) tokens: HoneybeeTokenService,
+    @InjectHoneybeeOptions() options: ResolvedHoneybeeAuthOptions,
+    @Inject(HoneybeeTokenService) private readonly tokens: HoneybeeTokenService,
   ) {
-    this.interceptor = new HoneybeeAuthorizationAxiosInterceptor(tokens, options.allowedOrigins);
+    this.allowed = new Set(options.allowedOrigins);
   }
 
   /**
@@ -39,13 +91,163 @@ export class HoneybeeAuthorization {
   install(instance: AxiosInstance): () => void {
     let uninstall = this.installed.get(instance);
     if (!uninstall) {
-      const eject = this.interceptor.install(instance);
+      const id = instance.interceptors.request.use(this.onRequest);
       uninstall = () => {
-        eject();
+        instance.interceptors.request.eject(id);
         this.installed.delete(instance);
       };
       this.installed.set(instance, uninstall);
     }
     return uninstall;
   }
+
+  /** The `onFulfilled` of the request interceptor. Rejects with {@link HoneybeeTokenError}. */
+  private readonly onRequest = async (
+    config: InternalAxiosRequestConfig,
+  ): Promise<InternalAxiosRequestConfig> => {
+    const headers = AxiosHeaders.from(config.headers);
+    config.headers = headers;
+    // A finished request's config (error.config, response.config) may be sent again, as retry
+    // helpers do: take off what this module put on it, then decide afresh. A wrapper whose
+    // exchange has not run is another authorization's on this same request (two installed on
+    // one instance): it stays, and so does its token.
+    if (MASKED_BEARER.test(String(headers.get('authorization') ?? ''))) {
+      headers.delete('authorization');
+    }
+    while (finishedAdapters.has(config.adapter as object)) {
+      config.adapter = authorizingAdapters.get(config.adapter as object);
+    }
+    const ownRedirectHook = withoutRedirectGuard(config.beforeRedirect);
+    if (ownRedirectHook !== config.beforeRedirect) config.beforeRedirect = ownRedirectHook;
+
+    const options: HoneybeeRequestOptions | undefined = config.honeybee;
+    if (options?.authorize === false || config.auth) return config;
+    if (headers.get('authorization')) return config;
+    const url = requestUrlOf(config);
+    // A URL with userinfo is sent with Basic credentials by axios: it has its own authorization.
+    if (!url || url.username || url.password || !this.allowed.has(url.origin)) return config;
+
+    const scopes = options?.scopes;
+    if (scopes !== undefined && !Array.isArray(scopes)) {
+      throw new HoneybeeTokenError('honeybee.scopes must be an array of scope strings', {
+        kind: 'invalid_argument',
+      });
+    }
+    const token = await this.tokens.getAccessToken(scopes);
+    headers.set('Authorization', bearer(token));
+    const accept = headers.get('accept');
+    if (!accept || accept === AXIOS_DEFAULT_ACCEPT) headers.set('Accept', 'application/json');
+    config.adapter = this.authorizingAdapter(config.adapter, {
+      origin: url.origin,
+      scopes: scopes && [...scopes],
+      token,
+    });
+    return config;
+  };
+
+  /** Wraps the request's adapter; see the class comment for what it adds. */
+  private authorizingAdapter(inner: AxiosRequestConfig['adapter'], grant: Grant): AxiosAdapter {
+    const adapter: AxiosAdapter = async (config) => {
+      const headers = config.headers;
+      // Interceptors that ran after ours may have pointed the request elsewhere.
+      if (requestOriginOf(config) !== grant.origin) {
+        if (headers.get('authorization') === bearer(grant.token)) headers.delete('authorization');
+        finishedAdapters.add(adapter);
+        return getAdapter(inner ?? DEFAULT_ADAPTERS, config)(config);
+      }
+
+      let token = grant.token;
+      const used = [token];
+      const outcomes: Outcome[] = [];
+      config.beforeRedirect = guardRedirects(config.beforeRedirect, grant.origin, () =>
+        bearer(token),
+      );
+      recordRedirects(config);
+      const dispatch = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
+      const send = async (): Promise<Outcome> => {
+        let outcome: Outcome;
+        try {
+          outcome = { response: await dispatch(config) };
+        } catch (error) {
+          outcome = { error };
+        }
+        outcomes.push(outcome);
+        return outcome;
+      };
+
+      try {
+        let outcome = await send();
+        if (answeredOurToken401(outcome, token)) {
+          this.tokens.invalidate(token);
+          if (isReplayable(config.data)) {
+            let fresh: string;
+            try {
+              fresh = await this.tokens.getAccessToken(grant.scopes);
+            } catch (err) {
+              discard(outcome);
+              throw err;
+            }
+            // The same token again would only earn the same 401.
+            if (fresh !== token) {
+              discard(outcome);
+              token = fresh;
+              used.push(fresh);
+              headers.set('Authorization', bearer(fresh));
+              outcome = await send();
+            }
+          }
+        }
+        conceal(outcome);
+        if ('error' in outcome) throw outcome.error;
+        return outcome.response;
+      } finally {
+        maskAuthorization(headers, used);
+        for (const outcome of outcomes) scrubTransport(outcome, used);
+        finishedAdapters.add(adapter);
+      }
+    };
+    authorizingAdapters.set(adapter, inner);
+    return adapter;
+  }
+}
+
+/** Adapters installed by {@link HoneybeeAuthorization} → the request's own adapter they wrap. */
+const authorizingAdapters = new WeakMap<object, AxiosRequestConfig['adapter']>();
+/** Those whose exchange is over (or was sent elsewhere): a config that holds one is re-sent. */
+const finishedAdapters = new WeakSet<object>();
+
+function bearer(token: string): string {
+  return `Bearer ${token}`;
+}
+
+/**
+ * A 401 from a hop that provably carried our token ({@link lastHopSent}); only then is the
+ * token invalidated and the request replayed. After a redirect that dropped the token, or went
+ * elsewhere, a 401 says nothing about it, and burning the token would only cost a token request
+ * (and, with Honeybee's *revoke previous token*, every other replica's token).
+ */
+function answeredOurToken401(outcome: Outcome, token: string): boolean {
+  const response = responseOf(outcome);
+  return response?.status === 401 && lastHopSent(response, bearer(token));
+}
+
+/** A body that can be sent twice: anything but a stream (already consumed by the first try). */
+function isReplayable(data: unknown): boolean {
+  if (data === null || typeof data !== 'object') return true;
+  if (typeof (data as { pipe?: unknown }).pipe === 'function') return false;
+  if (typeof ReadableStream !== 'undefined' && data instanceof ReadableStream) return false;
+  return !(Symbol.asyncIterator in data);
+}
+
+/** Releases the socket of a response we will not hand back (a `responseType: 'stream'` body). */
+function discard(outcome: Outcome): void {
+  const data = responseOf(outcome)?.data as { destroy?: () => void } | undefined;
+  if (data && typeof data.destroy === 'function') data.destroy();
+}
+
+/** Replaces the token we sent by its mask, e.g. `Bearer abcd…(43)`, once the exchange is over. */
+function maskAuthorization(headers: AxiosHeaders, tokens: readonly string[]): void {
+  const sent = headers.get('authorization');
+  const token = tokens.find((t) => sent === bearer(t));
+  if (token) headers.set('Authorization', bearer(maskToken(token)));
 }

@@ -8,13 +8,13 @@ import { Readable } from 'node:stream';
 import { globalAgent } from 'node:http';
 import { inspect } from 'node:util';
 import { firstValueFrom } from 'rxjs';
-import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
-import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { RecordingTokenServer } from '../testing/recording-token-server.js';
 import type {
   CannedResponse,
   RecordedRequest,
   Responder,
-} from '../../../../test/fixtures/recording-token-server.js';
+} from '../testing/recording-token-server.js';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import { maskToken } from '../common/secret.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
@@ -23,7 +23,8 @@ import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options
 import { requestIdOf } from './api-error.js';
 import { HoneybeeAuthorization } from './honeybee-authorization.service.js';
 import { HoneybeeHttpService } from './honeybee-http.service.js';
-import { CapturingLogger } from '../../../../test/fixtures/capturing-logger.js';
+import { CapturingLogger } from '../testing/capturing-logger.js';
+import { expectNoLeak as expectNoLeakOf } from '../testing/no-leak.js';
 
 const SECRET = 'client-secret-that-never-leaks';
 /** Token lifetime granted by the fake token server, in seconds. */
@@ -137,23 +138,8 @@ describe('HoneybeeHttpService', () => {
     );
 
   /** Every observable rendering of `things`, and the logs, must be free of the secret and tokens. */
-  const expectNoLeak = (...things: unknown[]) => {
-    const tokens = [...issued.keys()];
-    const texts = [
-      ...logs.lines,
-      ...things.flatMap((t) => [
-        typeof t === 'object' && t !== null && !Object.getPrototypeOf(t) ? '' : String(t),
-        inspect(t),
-        inspect(t, { depth: 10, showHidden: true }),
-        JSON.stringify(t) ?? '',
-        (t as Error)?.stack ?? '',
-      ]),
-    ];
-    for (const text of texts) {
-      expect(text).not.toContain(SECRET);
-      for (const token of tokens) expect(text).not.toContain(token);
-    }
-  };
+  const expectNoLeak = (...things: unknown[]) =>
+    expectNoLeakOf([SECRET, ...issued.keys()], ...logs.lines, ...things);
 
   beforeEach(async () => {
     [tokenServer, api, other] = await Promise.all([

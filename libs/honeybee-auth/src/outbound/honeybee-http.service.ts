@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import axios from 'axios';
-import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
+import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decorator.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import { HoneybeeAuthorization } from './honeybee-authorization.service.js';
 
@@ -18,7 +18,7 @@ import { HoneybeeAuthorization } from './honeybee-authorization.service.js';
 @Injectable()
 export class HoneybeeHttpService extends HttpService {
   constructor(
-    @Inject(HONEYBEE_AUTH_OPTIONS) options: ResolvedHoneybeeAuthOptions,
+    @InjectHoneybeeOptions() options: ResolvedHoneybeeAuthOptions,
     @Inject(HoneybeeAuthorization) authorization: HoneybeeAuthorization,
   ) {
     // A private instance: the process-wide default axios and its defaults stay untouched.

@@ -1,4 +1,4 @@
-import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
+import { FakeClock } from '../testing/fake-clock.js';
 import { MemoryTokenStore } from './memory-token.store.js';
 import { RefreshLock } from './refresh-lock.js';
 import type { TokenStore } from './token-store.interface.js';

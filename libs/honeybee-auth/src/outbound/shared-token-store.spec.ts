@@ -1,13 +1,12 @@
-import { Logger } from '@nestjs/common';
-import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
-import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
 import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options.interface.js';
-import { resolveOptions } from '../options/resolve-options.js';
+import type { CapturingLogger } from '../testing/capturing-logger.js';
+import type { FakeClock } from '../testing/fake-clock.js';
+import type { RecordingTokenServer } from '../testing/recording-token-server.js';
+import { useTokenServiceBed } from '../testing/token-service.bed.js';
 import { MemoryTokenStore } from './memory-token.store.js';
 import { storeKeyOf } from './token-sealer.js';
 import type { TokenStore } from './token-store.interface.js';
-import { HoneybeeTokenService } from './token.service.js';
-import { CapturingLogger } from '../../../../test/fixtures/capturing-logger.js';
+import type { HoneybeeTokenService } from './token.service.js';
 
 const SECRET = 'replica-shared-secret-value';
 
@@ -29,45 +28,21 @@ class FlakyStore implements TokenStore {
 }
 
 describe('HoneybeeTokenService with a shared token store', () => {
+  const bed = useTokenServiceBed(SECRET);
   let server: RecordingTokenServer;
   let clock: FakeClock;
   let store: MemoryTokenStore;
   let logs: CapturingLogger;
-  const services: HoneybeeTokenService[] = [];
+  beforeEach(() => {
+    ({ server, clock, logs } = bed);
+    store = new MemoryTokenStore(() => clock.now());
+  });
 
   const replica = (
     tokenStore: TokenStore = store,
     over: Partial<HoneybeeAuthModuleOptions> = {},
-  ): HoneybeeTokenService => {
-    const s = new HoneybeeTokenService(
-      resolveOptions({
-        clientId: 'partner-app',
-        clientSecret: SECRET,
-        tokenUrl: server.tokenUrl,
-        apiBaseUrl: `${server.url}/v1`,
-        allowInsecureLoopback: true,
-        tokenStore: { store: tokenStore, lockTtlMs: 2000 },
-        ...over,
-      }),
-      clock,
-    );
-    services.push(s);
-    return s;
-  };
-
-  beforeEach(async () => {
-    server = await RecordingTokenServer.start();
-    clock = new FakeClock();
-    store = new MemoryTokenStore(() => clock.now());
-    logs = new CapturingLogger();
-    Logger.overrideLogger(logs);
-  });
-
-  afterEach(async () => {
-    services.splice(0).forEach((s) => s.onModuleDestroy());
-    await server.stop();
-    Logger.overrideLogger(new Logger());
-  });
+  ): HoneybeeTokenService =>
+    bed.service({ tokenStore: { store: tokenStore, lockTtlMs: 2000 }, ...over });
 
   it('8 replicas on a cold cache make one token request and share the token', async () => {
     const replicas = Array.from({ length: 8 }, () => replica());

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
-import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
+import { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
-import type { ClientAuthMethod } from '../options/honeybee-auth-options.interface.js';
+import type { ClientAuthMethod } from '../common/client-credentials.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { TokenEndpointClient } from './token-endpoint.client.js';
 

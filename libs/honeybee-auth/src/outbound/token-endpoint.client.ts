@@ -6,6 +6,7 @@ import {
   readBoundedBody,
 } from '../common/http.js';
 import { isB64Token } from '../common/b64token.js';
+import { isFiniteNumber } from '../common/finite-number.js';
 import { credentialForms, redact } from '../common/secret.js';
 import {
   MAX_OAUTH_DESCRIPTION_LENGTH,
@@ -142,7 +143,7 @@ export class TokenEndpointClient {
       throw invalid(`token_type is ${JSON.stringify(b.token_type ?? null)}, expected "Bearer"`);
     }
     const expiresIn = typeof b.expires_in === 'string' ? Number(b.expires_in) : b.expires_in;
-    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    if (!isFiniteNumber(expiresIn) || expiresIn <= 0) {
       throw invalid('expires_in is missing, not a number or not positive');
     }
     const date = Date.parse(res.headers.get('date') ?? '');

@@ -1,68 +1,28 @@
-import { Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { inspect } from 'node:util';
-import { FakeClock } from '../../../../test/fixtures/fake-clock.js';
-import { RecordingTokenServer } from '../../../../test/fixtures/recording-token-server.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options.interface.js';
 import { resolveOptions } from '../options/resolve-options.js';
-import { HoneybeeTokenService } from './token.service.js';
-import { CapturingLogger } from '../../../../test/fixtures/capturing-logger.js';
+import type { CapturingLogger } from '../testing/capturing-logger.js';
+import type { FakeClock } from '../testing/fake-clock.js';
+import { expectNoLeak } from '../testing/no-leak.js';
+import type { RecordingTokenServer } from '../testing/recording-token-server.js';
+import { useTokenServiceBed } from '../testing/token-service.bed.js';
 
 const SECRET = 's3cr3t-Value-that-must-never-leak';
 
 describe('HoneybeeTokenService', () => {
+  const bed = useTokenServiceBed(SECRET);
   let server: RecordingTokenServer;
   let clock: FakeClock;
   let logs: CapturingLogger;
-  const services: HoneybeeTokenService[] = [];
+  beforeEach(() => ({ server, clock, logs } = bed));
 
-  const make = (over: Partial<HoneybeeAuthModuleOptions> = {}) => {
-    const service = new HoneybeeTokenService(
-      resolveOptions({
-        clientId: 'partner-app',
-        clientSecret: SECRET,
-        tokenUrl: server.tokenUrl,
-        apiBaseUrl: `${server.url}/v1`,
-        allowInsecureLoopback: true,
-        retry: { initialDelayMs: 100, maxDelayMs: 5000 },
-        ...over,
-      }),
-      clock,
-    );
-    services.push(service);
-    return service;
-  };
+  const make = (over: Partial<HoneybeeAuthModuleOptions> = {}) =>
+    bed.service({ retry: { initialDelayMs: 100, maxDelayMs: 5000 }, ...over });
 
-  /** Everything observable that could carry a secret or token. */
-  const assertNoLeak = (tokens: string[], ...things: unknown[]) => {
-    const texts = [
-      ...logs.lines,
-      ...things.flatMap((t) => [
-        String(t),
-        inspect(t, { depth: 10, showHidden: true }),
-        JSON.stringify(t) ?? '',
-        (t as Error)?.stack ?? '',
-      ]),
-    ];
-    for (const text of texts) {
-      expect(text).not.toContain(SECRET);
-      for (const token of tokens) expect(text).not.toContain(token);
-    }
-  };
-
-  beforeEach(async () => {
-    server = await RecordingTokenServer.start();
-    clock = new FakeClock();
-    logs = new CapturingLogger();
-    Logger.overrideLogger(logs);
-  });
-
-  afterEach(async () => {
-    services.splice(0).forEach((s) => s.onModuleDestroy());
-    await server.stop();
-    Logger.overrideLogger(new Logger());
-  });
+  /** The logs and every rendering of `things` are free of the secret and of `tokens`. */
+  const assertNoLeak = (tokens: string[], ...things: unknown[]) =>
+    expectNoLeak([SECRET, ...tokens], ...logs.lines, ...things);
 
   describe('the token request', () => {
     it('posts a form with grant_type and the credentials in the body only (client_secret_post)', async () => {
@@ -392,7 +352,6 @@ describe('HoneybeeTokenService', () => {
         .getAccessToken()
         .catch((e) => e);
       expect(err).toMatchObject({ name: 'HoneybeeTokenError', kind: 'network' });
-      server = await RecordingTokenServer.start();
     });
 
     it('times out a server that never answers', async () => {
