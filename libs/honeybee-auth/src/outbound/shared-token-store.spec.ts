@@ -3,6 +3,7 @@ import type { CapturingLogger } from '../testing/capturing-logger.js';
 import type { FakeClock } from '../testing/fake-clock.js';
 import type { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { useTokenServiceBed } from '../testing/token-service.bed.js';
+import { resolveOptions } from '../options/resolve-options.js';
 import { MemoryTokenStore } from './memory-token.store.js';
 import { storeKeyOf } from './token-sealer.js';
 import type { TokenStore } from './token-store.interface.js';
