@@ -76,17 +76,21 @@ describe('RedisTokenStore while Redis is away', () => {
     servers.push(blackhole.server);
     const { store, opened } = storeOn(blackhole.port);
     await until(() => opened[0].status === 'connect');
+    const reasons = new Set<string>();
     await expectNothingLeftBehind(opened, async () => {
       const results = await Promise.allSettled(
         Array.from({ length: 5000 }, (_, i) =>
           i % 2 ? store.tryLock('k', `o${i}`, 60_000) : store.ping(),
         ),
       );
-      expect(results.every((r) => r.status === 'rejected')).toBe(true);
-      expect(String((results[0] as PromiseRejectedResult).reason)).toContain(
-        'Redis did not become ready within 50 ms',
-      );
+      for (const r of results) reasons.add(String((r as PromiseRejectedResult).reason));
     });
+    // Each waited out its own 50 ms. (After 2 s of silence the connection is dropped, which a
+    // loaded machine may reach: then the rest are refused at once, as while Redis is down.)
+    expect(reasons.has('Error: Redis did not become ready within 50 ms')).toBe(true);
+    for (const reason of reasons) {
+      expect(reason).toMatch(/did not become ready within 50 ms|Redis is not connected/);
+    }
     // Only the connection handshake reached the server: not one of the 15,000 commands.
     expect(blackhole.received()).not.toMatch(/\bSET\b|EVAL|PING/i);
   });
