@@ -157,9 +157,10 @@ describe('RedisTokenStore against a real redis-server', () => {
       await s.ping();
       await redis.stop();
       try {
-        await expect(s.tryLock('k', 'ghost', 60_000)).rejects.toThrow(/Redis/);
-        await expect(s.setAndUnlock('k', 'stale', 60_000, 'ghost')).rejects.toThrow(/Redis/);
-        await expect(s.ping()).rejects.toThrow(/Redis/);
+        // Refused (by the store, or by ioredis when the close is not yet noticed), not queued.
+        await expect(s.tryLock('k', 'ghost', 60_000)).rejects.toThrow();
+        await expect(s.setAndUnlock('k', 'stale', 60_000, 'ghost')).rejects.toThrow();
+        await expect(s.ping()).rejects.toThrow();
       } finally {
         await redis.resume();
       }

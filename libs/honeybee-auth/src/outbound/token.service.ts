@@ -399,7 +399,7 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
       this.storeOk();
       if (stored) return { ...token, sealed };
       this.logger.warn(
-        `The refresh lock lapsed before token ${maskToken(token.accessToken)} was stored; using it without sharing`,
+        `The refresh lock was lost before token ${maskToken(token.accessToken)} was stored; using it without sharing`,
       );
       return token;
     } catch (err) {
