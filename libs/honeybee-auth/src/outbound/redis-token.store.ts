@@ -70,10 +70,13 @@ export interface RedisTokenStoreOptions {
  *   sent. Should Redis still run a command that its caller gave up on (a stalled connection
  *   that delivers it later), it does no harm: a lock taken that way lapses within
  *   2 × `operationTimeoutMs` (it gets its full TTL only once its owner saw the answer), and a
- *   token is written only while its writer still holds the lock.
+ *   token is written only while its writer still holds the lock (or while lock and token are
+ *   both gone, as after a restart).
  * - Updates are announced on a pub/sub channel. Values arrive encrypted by the token service.
  *
  * @example
+ * import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
+ *
  * HoneybeeAuthModule.forRoot({
  *   clientId, clientSecret,
  *   tokenStore: { store: new RedisTokenStore({ url: process.env.REDIS_URL }) },
