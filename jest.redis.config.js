@@ -5,5 +5,6 @@ export default {
   ...base,
   testMatch: ['**/*.redis.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  testTimeout: 60000,
+  // The fleet runs last tens of seconds (real processes, real failovers, real TTLs).
+  testTimeout: 120000,
 };

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await redis.stop();
+    await redis.close();
   }
   console.log(
     table(

@@ -2,28 +2,46 @@
  * One replica of a partner backend, in its own process: a Nest application context with
  * HoneybeeAuthModule (optionally on a shared Redis store) calling the emulator's Partners API
  * through HoneybeeHttpService. Driven by line commands on stdin, reports JSON lines on stdout:
- *   go      → make CALLS calls (or call until `stop` when CALLS=0), then print {type:'done'}
- *   stop    → end a CALLS=0 loop
+ *   go      → call until `stop` (or make CALLS calls), then print {type:'done', ok, failed}
+ *   stop    → end the calls
  *   check   → print {type:'store', healthy}
+ * It also prints {type:'lock'} whenever it takes the refresh lock, so that a test can fault
+ * the replica that is fetching for all.
  * Environment: TOKEN_URL, API_BASE_URL, CLIENT_ID, CLIENT_SECRET, REDIS_URL (absent: no
- * store), LOCK_TTL_MS, CALLS.
+ * store), KEY_PREFIX, LOCK_TTL_MS, TOKEN_TIMEOUT_MS, CALLS (0: until `stop`), EVERY_MS, LOG (set:
+ * the library's log lines on stdout).
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
 import { firstValueFrom } from 'rxjs';
 import {
   HoneybeeAuthModule,
   HoneybeeHttpService,
   HoneybeeTokenService,
 } from 'nestjs-honeybee-auth';
+import type { TokenStore } from 'nestjs-honeybee-auth';
 import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
 
 const env = process.env;
-const store = env.REDIS_URL
-  ? new RedisTokenStore({ url: env.REDIS_URL, keyPrefix: env.KEY_PREFIX })
-  : undefined;
+const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+/** The Redis store, reporting each lock it takes. */
+function reportingStore(): TokenStore | undefined {
+  if (!env.REDIS_URL) return undefined;
+  const store = new RedisTokenStore({ url: env.REDIS_URL, keyPrefix: env.KEY_PREFIX });
+  const tryLock = store.tryLock.bind(store);
+  store.tryLock = async (...args) => {
+    const taken = await tryLock(...args);
+    if (taken) print({ type: 'lock' });
+    return taken;
+  };
+  return store;
+}
+
+const store = reportingStore();
 
 @Module({
   imports: [
@@ -34,17 +52,16 @@ const store = env.REDIS_URL
       apiBaseUrl: env.API_BASE_URL,
       allowInsecureLoopback: true,
       scopes: ['prescriptions:read'],
+      tokenRequestTimeoutMs: Number(env.TOKEN_TIMEOUT_MS ?? 10_000),
       tokenStore: store ? { store, lockTtlMs: Number(env.LOCK_TTL_MS ?? 5000) } : undefined,
     }),
   ],
 })
 class ReplicaModule {}
 
-const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
-
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(ReplicaModule, {
-    logger: ['warn', 'error'],
+    logger: env.LOG ? ['log', 'warn', 'error'] : ['error'],
   });
   const http = app.get(HoneybeeHttpService);
   const tokens = app.get(HoneybeeTokenService);
@@ -68,11 +85,13 @@ async function main(): Promise<void> {
 
   const run = async () => {
     const calls = Number(env.CALLS ?? 10);
-    if (calls > 0) for (let i = 0; i < calls; i++) await call();
-    else while (!stopping) await call();
+    const every = Number(env.EVERY_MS ?? 0);
+    for (let i = 0; calls === 0 ? !stopping : i < calls; i++) {
+      await call();
+      if (every) await delay(every);
+    }
     print({ type: 'done', ...result });
     await app.close();
-    await store?.close();
     process.exit(0);
   };
 

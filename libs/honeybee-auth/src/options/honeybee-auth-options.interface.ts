@@ -33,20 +33,21 @@ export interface HoneybeeTokenStoreOptions {
    */
   encryptionKey?: string;
   /**
-   * Lifetime of the refresh lock, in milliseconds; extended before each retry. If its holder
-   * dies, another replica takes over after this long.
+   * Lifetime of the refresh lock, in milliseconds. Before every back-off or `Retry-After` sleep
+   * the holder extends it for the sleep plus this long (or, if it cannot, stops fetching). If
+   * its holder dies, another replica takes over after this long.
    * @default tokenRequestTimeoutMs + 5000
    */
   lockTtlMs?: number;
   /**
-   * Longest a replica waits for another replica's token before fetching its own, in
-   * milliseconds.
+   * Longest a replica waits for another replica's token, in milliseconds. Past it, a replica
+   * that still has a usable token tries again shortly; one without fetches its own.
    * @default 2 x lockTtlMs
    */
   waitTimeoutMs?: number;
   /**
    * Call the store's `close()` when the application shuts down (a `RedisTokenStore` then
-   * disconnects the connections it opened from `url`; a client you passed in stays open).
+   * closes the connections it opened; a client you passed in stays open).
    * @default true
    */
   closeOnShutdown?: boolean;

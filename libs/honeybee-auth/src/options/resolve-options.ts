@@ -143,9 +143,21 @@ function resolveTokenStore(
   const ts = raw.tokenStore;
   if (ts === undefined) return undefined;
   const store = ts?.store as unknown as Record<string, unknown> | undefined;
-  const methods = ['get', 'set', 'deleteIfEquals', 'tryLock', 'extendLock', 'releaseLock'];
-  if (!store || methods.some((m) => typeof store[m] !== 'function')) {
-    throw new HoneybeeConfigError('tokenStore.store', 'must implement TokenStore');
+  const methods = [
+    'get',
+    'setAndUnlock',
+    'deleteIfEquals',
+    'tryLock',
+    'extendLock',
+    'releaseLock',
+    'waitForUpdate',
+  ];
+  const missing = methods.filter((m) => typeof store?.[m] !== 'function');
+  if (missing.length) {
+    throw new HoneybeeConfigError(
+      'tokenStore.store',
+      `must implement TokenStore (missing ${missing.join(', ')})`,
+    );
   }
   if (
     ts.encryptionKey !== undefined &&

@@ -21,9 +21,13 @@ export class MemoryTokenStore implements TokenStore {
     return undefined;
   }
 
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
+  async setAndUnlock(key: string, value: string, ttlMs: number, owner: string): Promise<boolean> {
+    const free = !this.lockedByAnyone(key) && (await this.get(key)) === undefined;
+    if (!this.holds(key, owner) && !free) return false;
+    this.locks.delete(key);
     this.values.set(key, { value, expiresAt: this.now() + ttlMs });
     this.updates.emit(key);
+    return true;
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
@@ -32,16 +36,14 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const held = this.locks.get(key);
-    if (held && held.expiresAt > this.now()) return false;
+    if (this.lockedByAnyone(key)) return false;
     this.locks.set(key, { owner, expiresAt: this.now() + ttlMs });
     return true;
   }
 
   async extendLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const held = this.locks.get(key);
-    if (!held || held.owner !== owner || held.expiresAt <= this.now()) return false;
-    held.expiresAt = this.now() + ttlMs;
+    if (!this.holds(key, owner)) return false;
+    this.locks.get(key)!.expiresAt = this.now() + ttlMs;
     return true;
   }
 
@@ -61,5 +63,13 @@ export class MemoryTokenStore implements TokenStore {
       this.updates.once(key, done);
       signal?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  private holds(key: string, owner: string): boolean {
+    return this.lockedByAnyone(key) && this.locks.get(key)!.owner === owner;
+  }
+
+  private lockedByAnyone(key: string): boolean {
+    return (this.locks.get(key)?.expiresAt ?? 0) > this.now();
   }
 }

@@ -3,6 +3,7 @@ import type { CapturingLogger } from '../testing/capturing-logger.js';
 import type { FakeClock } from '../testing/fake-clock.js';
 import type { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { useTokenServiceBed } from '../testing/token-service.bed.js';
+import { resolveOptions } from '../options/resolve-options.js';
 import { MemoryTokenStore } from './memory-token.store.js';
 import { storeKeyOf } from './token-sealer.js';
 import type { TokenStore } from './token-store.interface.js';
@@ -18,7 +19,8 @@ class FlakyStore implements TokenStore {
     return this.down ? Promise.reject(new Error('connection refused')) : f();
   }
   get = (k: string) => this.gate(() => this.inner.get(k));
-  set = (k: string, v: string, t: number) => this.gate(() => this.inner.set(k, v, t));
+  setAndUnlock = (k: string, v: string, t: number, o: string) =>
+    this.gate(() => this.inner.setAndUnlock(k, v, t, o));
   deleteIfEquals = (k: string, v: string) => this.gate(() => this.inner.deleteIfEquals(k, v));
   tryLock = (k: string, o: string, t: number) => this.gate(() => this.inner.tryLock(k, o, t));
   extendLock = (k: string, o: string, t: number) => this.gate(() => this.inner.extendLock(k, o, t));
@@ -55,9 +57,9 @@ describe('HoneybeeTokenService with a shared token store', () => {
   it('stores the token encrypted, bound to its key', async () => {
     const seen = new Map<string, string>();
     const spy: TokenStore = Object.assign(Object.create(store) as TokenStore, {
-      set: async (k: string, v: string, t: number) => {
+      setAndUnlock: async (k: string, v: string, t: number, o: string) => {
         seen.set(k, v);
-        return store.set(k, v, t);
+        return store.setAndUnlock(k, v, t, o);
       },
     });
     const token = await replica(spy).getAccessToken();
@@ -66,7 +68,7 @@ describe('HoneybeeTokenService with a shared token store', () => {
     expect(value).not.toContain(token);
     expect(key).not.toContain('partner-app');
     // Tampered or moved values are ignored: a new replica fetches its own.
-    await store.set(key, value.slice(0, -4) + 'AAAA', 60_000);
+    await put(store, key, value.slice(0, -4) + 'AAAA');
     const other = replica();
     expect(await other.getAccessToken()).not.toBe(token);
     expect(logs.lines.some((l) => l.includes('cannot be decrypted'))).toBe(true);
@@ -132,6 +134,119 @@ describe('HoneybeeTokenService with a shared token store', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  describe('the refresh lock through back-off', () => {
+    const retryAfter = (seconds: number) => () => ({
+      status: 503,
+      headers: { 'retry-after': String(seconds) },
+      body: { error: 'temporarily_unavailable' },
+    });
+
+    it('a Retry-After longer than the lock TTL: the lock is extended first, one token for the fleet', async () => {
+      const held = gate();
+      server.respond(retryAfter(7), async () => {
+        await held.promise;
+        return { body: server.tokenBody() };
+      });
+      const a = replica();
+      const fromA = a.getAccessToken();
+      await waitFor(() => server.requests.length === 2);
+      // A slept 7 s of (injected) time; its lock, 2 s long, was extended to 7 + 2 s first.
+      expect(clock.sleeps).toEqual([7000]);
+      const b = replica();
+      const fromB = b.getAccessToken();
+      await new Promise((r) => setTimeout(r, 30));
+      held.open();
+      const [ta, tb] = await Promise.all([fromA, fromB]);
+      expect(tb).toBe(ta);
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it("a holder that cannot extend its lock before sleeping adopts the next holder's token instead of fetching", async () => {
+      const first = gate();
+      const second = gate();
+      server.respond(
+        async () => {
+          await first.promise;
+          return retryAfter(1)();
+        },
+        async () => {
+          await second.promise;
+          return { body: server.tokenBody() };
+        },
+      );
+      const [a, b] = [replica(), replica()];
+      const fromA = a.getAccessToken();
+      await waitFor(() => server.requests.length === 1);
+      // A's request outlives its lock; B takes the lapsed lock and fetches.
+      clock.advance(2500);
+      const fromB = b.getAccessToken();
+      await waitFor(() => server.requests.length === 2);
+      first.open(); // A gets its 503, cannot extend, and goes back to waiting.
+      await new Promise((r) => setTimeout(r, 30));
+      expect(clock.sleeps).toEqual([]);
+      second.open();
+      const [ta, tb] = await Promise.all([fromA, fromB]);
+      expect(ta).toBe(tb);
+      expect(server.requests).toHaveLength(2);
+      expect(logs.lines.some((l) => l.includes('refresh lock could not be extended'))).toBe(true);
+    });
+
+    it('a token fetched under a lapsed lock never overwrites the newer one; a lost lock does not block the write', async () => {
+      const key = storeKeyOf('token:', server.tokenUrl, 'partner-app', '');
+      expect(await store.tryLock(key, 'slow', 1000)).toBe(true);
+      clock.advance(1500);
+      expect(await store.tryLock(key, 'fast', 1000)).toBe(true);
+      expect(await store.setAndUnlock(key, 'newer', 60_000, 'fast')).toBe(true);
+      expect(await store.setAndUnlock(key, 'older', 60_000, 'slow')).toBe(false);
+      expect(await store.get(key)).toBe('newer');
+      // Lock and token lost (a restart): the write goes in, once.
+      const fresh = new MemoryTokenStore(() => clock.now());
+      expect(await fresh.setAndUnlock(key, 'after-restart', 60_000, 'slow')).toBe(true);
+      expect(await fresh.setAndUnlock(key, 'again', 60_000, 'fast')).toBe(false);
+    });
+  });
+
+  describe('while the store is down', () => {
+    it('a replica with a usable token defers its refresh instead of fetching alone', async () => {
+      const flaky = new FlakyStore(store);
+      const a = replica(flaky);
+      const first = await a.getAccessToken();
+      flaky.down = true;
+      clock.advance(3600_000 - 250_000); // inside the refresh margin
+      expect(await a.getAccessToken()).toBe(first);
+      await waitFor(() => !a.status().refreshing);
+      expect(server.requests).toHaveLength(1);
+      expect(a.status()).toMatchObject({ valid: true, storeHealthy: false, lastError: undefined });
+      // Once the token is no longer usable, the replica fetches on its own: calls never break.
+      clock.advance(250_000);
+      expect(await a.getAccessToken()).not.toBe(first);
+      expect(server.requests).toHaveLength(2);
+    });
+  });
+
+  it('a replica without a token looks at a failing store again for a moment: back within it, the token is adopted, not fetched', async () => {
+    const flaky = new FlakyStore(store);
+    const shared = await replica(flaky).getAccessToken();
+    flaky.down = true;
+    const late = replica(flaky);
+    const asking = late.getAccessToken();
+    await new Promise((r) => setTimeout(r, 250));
+    flaky.down = false;
+    expect(await asking).toBe(shared);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('refuses at start-up a store that lacks a method, naming it', () => {
+    const legacy = { get() {}, set() {}, deleteIfEquals() {}, tryLock() {}, extendLock() {} };
+    expect(() =>
+      resolveOptions({
+        clientId: 'partner-app',
+        clientSecret: SECRET,
+        tokenStore: { store: { ...legacy, releaseLock() {} } as unknown as TokenStore },
+      }),
+    ).toThrow('"tokenStore.store" must implement TokenStore (missing setAndUnlock, waitForUpdate)');
+  });
+
   it('reports a store that never answers as unhealthy within a second', async () => {
     const hanging: TokenStore = Object.assign(Object.create(store) as TokenStore, {
       ping: () => new Promise<void>(() => undefined),
@@ -174,6 +289,19 @@ describe('HoneybeeTokenService with a shared token store', () => {
     expect(await a.getAccessToken()).toBe(tb);
   });
 });
+
+/** A promise the test opens when it chooses. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}
+
+/** Writes `value` at `key` the way a replica does: under the lock. */
+async function put(store: TokenStore, key: string, value: string): Promise<void> {
+  expect(await store.tryLock(key, 'test-writer', 1000)).toBe(true);
+  expect(await store.setAndUnlock(key, value, 60_000, 'test-writer')).toBe(true);
+}
 
 async function waitFor(cond: () => boolean, max = 5000): Promise<void> {
   const started = Date.now();

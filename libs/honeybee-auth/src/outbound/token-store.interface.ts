@@ -9,11 +9,20 @@
 export interface TokenStore {
   /** The value at `key`, or undefined. */
   get(key: string): Promise<string | undefined>;
-  /** Stores `value` at `key` for `ttlMs` and wakes the waiters of {@link waitForUpdate}. */
-  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /**
+   * Stores `value` at `key` for `ttlMs`, releases the lock `key` and wakes the waiters of
+   * {@link waitForUpdate}, in one atomic step, while `owner` holds that lock, or while nobody
+   * holds it and no value is stored (the lock was lost with the data, say in a restart). A
+   * fenced write: a replica whose lock lapsed never overwrites the value of the one that took
+   * over. Resolves whether it stored.
+   */
+  setAndUnlock(key: string, value: string, ttlMs: number, owner: string): Promise<boolean>;
   /** Deletes `key` only while it still holds `value` (compare-and-delete). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
-  /** Takes the lock `key` for `owner` for `ttlMs`, if nobody holds it. */
+  /**
+   * Takes the lock `key` for `owner` for `ttlMs`, if nobody holds it. Locks and values live in
+   * separate namespaces: the lock `key` is not the value at `key`.
+   */
   tryLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Extends the lock while `owner` still holds it. */
   extendLock(key: string, owner: string, ttlMs: number): Promise<boolean>;

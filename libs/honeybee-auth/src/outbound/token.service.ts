@@ -1,6 +1,5 @@
 import type { OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
@@ -12,10 +11,24 @@ import { HONEYBEE_AUTH_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import { TokenEndpointClient } from './token-endpoint.client.js';
 import { TokenSealer, storeKeyOf } from './token-sealer.js';
+import { RefreshLock, RefreshLockLostError } from './refresh-lock.js';
 import { unboundedAbortController } from '../common/deadline.js';
 
 /** Longest `checkStore()` waits for the store, in milliseconds. */
 const STORE_CHECK_TIMEOUT_MS = 1000;
+/**
+ * How long a replica without a usable token keeps looking at a failing store before it fetches
+ * on its own, in milliseconds: a Redis restart or failover is often over by then, and a token
+ * fetched alone would revoke the fleet's where Honeybee revokes previous tokens.
+ */
+const STORE_GRACE_MS = 1000;
+/** Pause between two looks at a failing store, in milliseconds. */
+const STORE_RETRY_MS = 100;
+
+/** A shared refresh put off while the current token is still usable (never reaches callers). */
+class SharedRefreshDeferred extends Error {
+  override readonly name = 'SharedRefreshDeferred';
+}
 
 /** A cached token and the moments that matter for it, in epoch ms. */
 interface CachedToken {
@@ -221,9 +234,15 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
   private refreshInBackground(slot: Slot, current: CachedToken): void {
     const p = this.fetch(slot);
     slot.inflight = p;
-    p.catch((err: HoneybeeTokenError) => {
+    p.catch((err: Error) => {
       // The current token is still valid: keep serving it and try again later.
       const remaining = current.usableUntil - this.clock.now();
+      if (err instanceof SharedRefreshDeferred) {
+        // Asking the store again costs little: soon, to share again as soon as it answers.
+        slot.backgroundRetryAt = this.clock.now() + Math.min(1000, Math.max(50, remaining / 8));
+        this.logger.debug(`${err.message}; the current token stays in use`);
+        return;
+      }
       slot.backgroundRetryAt =
         this.clock.now() + Math.min(this.options.retry.maxDelayMs, Math.max(1000, remaining / 4));
       this.logger.warn(
@@ -242,7 +261,8 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
       slot.backgroundRetryAt = 0;
       return token;
     } catch (err) {
-      slot.lastError = err as HoneybeeTokenError;
+      // A deferred shared refresh is not a failure to get a token.
+      if (err instanceof HoneybeeTokenError) slot.lastError = err;
       throw err;
     } finally {
       slot.inflight = undefined;
@@ -251,47 +271,86 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
 
   /**
    * With a shared store: adopt another replica's token, or take the lock and fetch for all;
-   * those without the lock wait for the winner's token. Any store failure falls back to a
-   * local fetch, so Redis trouble never breaks calls.
+   * those without the lock wait for the winner's token. A lock that cannot be kept through a
+   * back-off sends its holder back to adopting or waiting. When the store fails or the wait
+   * runs out, a replica that still has a usable token defers the refresh (fetching on its own
+   * would only compete with the replica holding the lock); one without looks at the store again
+   * for up to {@link STORE_GRACE_MS}, then fetches locally, so Redis trouble never breaks calls.
    */
   private async fetchShared(slot: Slot): Promise<CachedToken> {
     const { store, lockTtlMs, waitTimeoutMs } = this.options.tokenStore!;
     const key = this.storeKey(slot);
-    const owner = randomUUID();
     // Waiting is real time (the store's TTLs and pub/sub are), not the injected clock.
-    const deadline = performance.now() + waitTimeoutMs;
-    try {
-      for (;;) {
+    const started = performance.now();
+    const deadline = started + waitTimeoutMs;
+    const graceEnd = started + Math.min(waitTimeoutMs, STORE_GRACE_MS);
+    for (;;) {
+      try {
         const adopted = await this.readShared(slot, key);
         if (adopted) return adopted;
-        if (await store.tryLock(key, owner, lockTtlMs)) {
-          try {
-            // Double-check: the previous holder may have stored a token just before we locked.
-            const again = await this.readShared(slot, key);
-            if (again) return again;
-            const token = await this.requestWithRetries(slot.key, () =>
-              store.extendLock(key, owner, lockTtlMs).catch(() => false),
-            );
-            return await this.writeShared(key, token);
-          } finally {
-            await store.releaseLock(key, owner).catch(() => undefined);
-          }
+        const lock = new RefreshLock(store, key, lockTtlMs);
+        if (await lock.acquire()) {
+          const token = await this.fetchUnderLock(slot, key, lock);
+          if (token) return token;
         }
-        const left = deadline - performance.now();
-        if (left <= 0) {
-          this.logger.warn(
-            `Waited ${waitTimeoutMs} ms for another replica's token; fetching one locally`,
-          );
-          return await this.requestWithRetries(slot.key);
+      } catch (err) {
+        if (err instanceof HoneybeeTokenError) throw err;
+        this.storeFailed(err);
+        if (this.usable(slot) || performance.now() >= graceEnd) {
+          return await this.withoutSharing(slot, 'the shared token store is unavailable');
         }
-        await store.waitForUpdate(key, Math.min(left, lockTtlMs), this.shutdown.signal);
+        await store.waitForUpdate(key, STORE_RETRY_MS, this.shutdown.signal);
         if (this.shutdown.signal.aborted) return await this.requestWithRetries(slot.key);
+        continue;
       }
-    } catch (err) {
-      if (err instanceof HoneybeeTokenError) throw err;
-      this.storeFailed(err);
-      return this.requestWithRetries(slot.key);
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        return await this.withoutSharing(
+          slot,
+          `waited ${waitTimeoutMs} ms for another replica's token`,
+        );
+      }
+      await store.waitForUpdate(key, Math.min(left, lockTtlMs), this.shutdown.signal);
+      if (this.shutdown.signal.aborted) return await this.requestWithRetries(slot.key);
     }
+  }
+
+  /**
+   * Holding the lock: fetch, then hand the token to every replica. Undefined when the lock
+   * was lost before a back-off sleep (nothing more was fetched).
+   */
+  private async fetchUnderLock(
+    slot: Slot,
+    key: string,
+    lock: RefreshLock,
+  ): Promise<CachedToken | undefined> {
+    try {
+      // Double-check: the previous holder may have stored a token just before we locked.
+      const again = await this.readShared(slot, key);
+      if (again) return again;
+      const token = await this.requestWithRetries(slot.key, (sleepMs) => lock.extendFor(sleepMs));
+      return await this.writeShared(key, token, lock);
+    } catch (err) {
+      if (err instanceof RefreshLockLostError) {
+        this.logger.warn(`${err.message}; adopting or waiting instead of fetching`);
+        return undefined;
+      }
+      throw err;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * The store cannot coordinate this refresh: with a usable token, try again later (see
+   * `refreshInBackground`); without one, fetch locally.
+   */
+  private async withoutSharing(slot: Slot, reason: string): Promise<CachedToken> {
+    if (this.usable(slot)) {
+      throw new SharedRefreshDeferred(`Token refresh deferred: ${reason}`);
+    }
+    this.logger.warn(`Fetching a token locally: ${reason}`);
+    return this.requestWithRetries(slot.key);
   }
 
   /** A usable token from the store that is not the one being replaced nor a rejected one. */
@@ -321,21 +380,37 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
     return this.clock.now() < token.usableUntil ? token : undefined;
   }
 
-  /** Stores a freshly fetched token for all replicas; a store failure only costs sharing. */
-  private async writeShared(key: string, token: CachedToken): Promise<CachedToken> {
+  /**
+   * Stores a freshly fetched token for all replicas while our lock still stands; a lapsed lock
+   * or a store failure only costs sharing.
+   */
+  private async writeShared(
+    key: string,
+    token: CachedToken,
+    lock: RefreshLock,
+  ): Promise<CachedToken> {
     const sealed = this.sealer!.seal(key, {
       accessToken: token.accessToken,
       expiresAt: token.expiresAt,
       obtainedAt: token.obtainedAt,
     });
     try {
-      await this.options.tokenStore!.store.set(key, sealed, token.expiresAt - this.clock.now());
+      const stored = await lock.commit(sealed, token.expiresAt - this.clock.now());
       this.storeOk();
-      return { ...token, sealed };
+      if (stored) return { ...token, sealed };
+      this.logger.warn(
+        `The refresh lock was lost before token ${maskToken(token.accessToken)} was stored; using it without sharing`,
+      );
+      return token;
     } catch (err) {
       this.storeFailed(err);
       return token;
     }
+  }
+
+  /** Whether the slot holds a token that may still be handed out. */
+  private usable(slot: Slot): boolean {
+    return !!slot.current && this.clock.now() < slot.current.usableUntil;
   }
 
   private storeKey(slot: Slot): string {
@@ -346,7 +421,7 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
     if (!this.storeHealthy) return;
     this.storeHealthy = false;
     this.logger.warn(
-      `Shared token store unavailable (${(err as Error)?.message ?? String(err)}); fetching tokens locally until it recovers`,
+      `Shared token store unavailable (${(err as Error)?.message ?? String(err)}); tokens are not shared until it recovers`,
     );
   }
 
@@ -356,9 +431,13 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
     this.logger.log('Shared token store reachable again; sharing tokens across replicas');
   }
 
+  /**
+   * Token requests with back-off. `beforeSleep` runs before every back-off or `Retry-After`
+   * sleep; when it resolves false the retries stop with {@link RefreshLockLostError}.
+   */
   private async requestWithRetries(
     key: string,
-    beforeRetry?: () => Promise<unknown>,
+    beforeSleep?: (sleepMs: number) => Promise<boolean>,
   ): Promise<CachedToken> {
     const { maxAttempts, initialDelayMs, maxDelayMs } = this.options.retry;
     const scopes = key ? key.split(' ') : [];
@@ -389,9 +468,9 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
         this.logger.warn(
           `Token request attempt ${attempt}/${maxAttempts} failed (${err.message}); retrying in ${Math.round(wait)} ms`,
         );
+        if (beforeSleep && !(await beforeSleep(wait))) throw new RefreshLockLostError();
         try {
           await this.clock.sleep(wait, this.shutdown.signal);
-          await beforeRetry?.();
         } catch {
           throw new HoneybeeTokenError('HoneybeeTokenService has been shut down', {
             kind: 'aborted',
