@@ -51,6 +51,7 @@ export class IntrospectionVerifier implements TokenVerifier {
         res,
         `the endpoint refused this module's client credentials (HTTP ${res.status}); ` +
           'check clientId, clientSecret and clientAuthMethod',
+        'http',
       );
     }
     return introspectionPrincipal(okJsonObject(WHAT, res), this.clock.now(), (why) =>

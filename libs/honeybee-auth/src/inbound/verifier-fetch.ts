@@ -2,6 +2,7 @@ import { deadline } from '../common/deadline.js';
 import { networkReason, readBoundedBody } from '../common/http.js';
 import { safeRequestId } from '../common/upstream-text.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
+import type { HoneybeeVerifierUnavailableKind } from '../errors/honeybee-verifier-unavailable.error.js';
 
 /**
  * Largest verifier answer read, in bytes. Token-info and introspection answers are a few
@@ -39,7 +40,7 @@ export async function fetchVerifierResponse(
     if (body === undefined) {
       throw new HoneybeeVerifierUnavailableError(
         `${what} answer exceeds ${MAX_VERIFIER_RESPONSE_BYTES} bytes`,
-        { status: res.status, requestId },
+        { status: res.status, requestId, kind: 'invalid_response' },
       );
     }
     return { status: res.status, headers: res.headers, body, requestId };
@@ -48,13 +49,18 @@ export async function fetchVerifierResponse(
     if (limit.timedOut()) {
       throw new HoneybeeVerifierUnavailableError(`${what} timed out after ${timeoutMs} ms`, {
         cause: err,
+        kind: 'timeout',
       });
     }
     if (signal?.aborted) {
-      throw new HoneybeeVerifierUnavailableError(`${what} was aborted`, { cause: err });
+      throw new HoneybeeVerifierUnavailableError(`${what} was aborted`, {
+        cause: err,
+        kind: 'aborted',
+      });
     }
     throw new HoneybeeVerifierUnavailableError(`${what} failed: ${networkReason(err)}`, {
       cause: err,
+      kind: 'network',
     });
   } finally {
     limit.dispose();
@@ -68,7 +74,7 @@ export async function fetchVerifierResponse(
  */
 export function okJsonObject(what: string, res: VerifierHttpResponse): Record<string, unknown> {
   if (res.status !== 200)
-    throw unavailableAnswer(what, res, `the endpoint answered HTTP ${res.status}`);
+    throw unavailableAnswer(what, res, `the endpoint answered HTTP ${res.status}`, 'http');
   let parsed: unknown;
   try {
     parsed = JSON.parse(res.body);
@@ -78,7 +84,7 @@ export function okJsonObject(what: string, res: VerifierHttpResponse): Record<st
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new HoneybeeVerifierUnavailableError(
       `${what} answered with a body that is not a JSON object`,
-      { status: res.status, requestId: res.requestId },
+      { status: res.status, requestId: res.requestId, kind: 'invalid_response' },
     );
   }
   return parsed as Record<string, unknown>;
@@ -86,15 +92,18 @@ export function okJsonObject(what: string, res: VerifierHttpResponse): Record<st
 
 /**
  * "Cannot verify" because of what the endpoint answered: `<what>: <why>`, with the answer's
- * status and `X-Request-Id`.
+ * status and `X-Request-Id`; `kind` is `http` for a status that is no verdict,
+ * `invalid_response` (the default) for an answer that is not the protocol's.
  */
 export function unavailableAnswer(
   what: string,
   res: VerifierHttpResponse,
   why: string,
+  kind: HoneybeeVerifierUnavailableKind = 'invalid_response',
 ): HoneybeeVerifierUnavailableError {
   return new HoneybeeVerifierUnavailableError(`${what}: ${why}`, {
     status: res.status,
     requestId: res.requestId,
+    kind,
   });
 }

@@ -6,12 +6,14 @@ import { HoneybeeConfigError } from '../errors/honeybee-config.error.js';
 import type {
   HoneybeeAuthModuleOptions,
   HoneybeeJwtVerifierOptions,
+  HoneybeeTelemetryOptions,
   HoneybeeWebSocketOptions,
 } from './honeybee-auth-options.interface.js';
 import type {
   ResolvedHoneybeeAuthOptions,
   ResolvedInboundOptions,
   ResolvedJwtVerifierOptions,
+  ResolvedTelemetryOptions,
 } from './resolved-options.js';
 
 /** Production token endpoint. */
@@ -132,6 +134,38 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     tokenStore: resolveTokenStore(raw, clientSecret, tokenRequestTimeoutMs),
     webhookSecret: webhookSecret(raw.webhookSecret),
     inbound: resolveInbound(raw, tokenOrigin, url),
+    telemetry: resolveTelemetry(raw.telemetry),
+  };
+}
+
+function resolveTelemetry(value: HoneybeeTelemetryOptions | undefined): ResolvedTelemetryOptions {
+  const telemetry = value ?? {};
+  if (telemetry === null || typeof telemetry !== 'object') {
+    throw new HoneybeeConfigError('telemetry', 'must be an object');
+  }
+  const provider = <K extends 'meterProvider' | 'tracerProvider'>(field: K, method: string) => {
+    const p = telemetry[field];
+    if (
+      p !== undefined &&
+      (p === null || typeof (p as Record<string, unknown>)[method] !== 'function')
+    ) {
+      const type = field === 'meterProvider' ? 'MeterProvider' : 'TracerProvider';
+      throw new HoneybeeConfigError(
+        `telemetry.${field}`,
+        `must be an OpenTelemetry ${type} (with ${method}())`,
+      );
+    }
+    return p;
+  };
+  const sets = telemetry.scopeSets ?? [];
+  if (!Array.isArray(sets)) {
+    throw new HoneybeeConfigError('telemetry.scopeSets', 'must be an array of scope arrays');
+  }
+  return {
+    enabled: optionalBoolean(telemetry, 'enabled', true, 'telemetry.'),
+    meterProvider: provider('meterProvider', 'getMeter'),
+    tracerProvider: provider('tracerProvider', 'getTracer'),
+    scopeSets: sets.map((set, i) => scopes(set, `telemetry.scopeSets[${i}]`).join(' ')),
   };
 }
 
