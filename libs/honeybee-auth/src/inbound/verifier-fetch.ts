@@ -1,5 +1,6 @@
 import { deadline } from '../common/deadline.js';
 import { networkReason, readBoundedBody } from '../common/http.js';
+import { redact } from '../common/secret.js';
 import { safeRequestId } from '../common/upstream-text.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { HoneybeeVerifierUnavailableKind } from '../errors/honeybee-verifier-unavailable.error.js';
@@ -23,7 +24,9 @@ export interface VerifierHttpResponse {
  * One call to a verification endpoint with global `fetch`: no redirects followed (a redirect
  * would carry the token elsewhere), a timeout covering connect to last byte, a bounded body.
  * Every failure to get a complete answer is a {@link HoneybeeVerifierUnavailableError} whose
- * message names `what` but never the token.
+ * message names `what` but never the token. `sent` are the credentials the request carries
+ * (the token, the client secret in every form): an `X-Request-Id` holding one of them, from a
+ * server that echoes the request, is not kept.
  */
 export async function fetchVerifierResponse(
   what: string,
@@ -31,11 +34,13 @@ export async function fetchVerifierResponse(
   init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
   timeoutMs: number,
   signal?: AbortSignal,
+  sent: readonly string[] = [],
 ): Promise<VerifierHttpResponse> {
   const limit = deadline(timeoutMs, signal);
   try {
     const res = await fetch(url, { ...init, redirect: 'manual', signal: limit.signal });
-    const requestId = safeRequestId(res.headers.get('x-request-id'));
+    const quoted = safeRequestId(res.headers.get('x-request-id'));
+    const requestId = quoted !== undefined && redact(quoted, sent) === quoted ? quoted : undefined;
     const body = await readBoundedBody(res, MAX_VERIFIER_RESPONSE_BYTES);
     if (body === undefined) {
       throw new HoneybeeVerifierUnavailableError(
