@@ -119,13 +119,13 @@ describe('all up', () => {
     const first = await health();
     expect(first.status).toBe(200);
     expect(first.body.status).toBe('ok');
-    expect(first.body.details.token).toMatchObject({ status: 'up', token: 'fetched' });
+    expect(first.body.details.token).toMatchObject({ status: 'up', token: 'valid' });
     expect(first.body.details.store).toEqual({ status: 'up', store: 'none' });
     expect(first.body.details.verifier).toEqual({ status: 'up', verifier: 'token-info' });
     const tokenRequests = emu.requests('token').length;
 
     const second = await health();
-    expect(second.body.details.token).toMatchObject({ status: 'up', token: 'cached' });
+    expect(second.body.details.token).toMatchObject({ status: 'up', token: 'valid' });
     expect(Date.parse(second.body.details.token!.expiresAt as string)).toBe(
       clock.now() + LIFETIME_S * 1000,
     );
@@ -167,9 +167,7 @@ describe('all up', () => {
       expect(down.body.details.verifier).toEqual({
         status: 'down',
         verifier: 'jwt',
-        reason: 'http',
-        httpStatus: 500,
-        requestId: expect.any(String),
+        reason: { kind: 'http', httpStatus: 500, requestId: expect.any(String) },
       });
     } finally {
       await jwtEmu.stop();
@@ -190,9 +188,7 @@ describe('down, with a reason and nothing the server said', () => {
     expect(body.status).toBe('error');
     expect(body.details.token).toEqual({
       status: 'down',
-      reason: 'oauth',
-      httpStatus: 401,
-      requestId: 'req-401-abc',
+      reason: { kind: 'oauth', httpStatus: 401, requestId: 'req-401-abc' },
     });
     expect(text).not.toContain('invalid_client');
     expectNoLeak([SECRET, 'the server said'], text);
@@ -202,12 +198,15 @@ describe('down, with a reason and nothing the server said', () => {
     await start();
     emu.injectFault('token', { delayMs: TIMEOUT_MS * 3 });
     // The token service's own request goes on in the background, bounded by its own timeout.
-    expect((await health()).body.details.token).toEqual({ status: 'down', reason: 'timeout' });
+    expect((await health()).body.details.token).toEqual({
+      status: 'down',
+      reason: { kind: 'timeout' },
+    });
   });
 
   it('token: still up with a usable token while background refreshes fail, saying so', async () => {
     await start();
-    expect((await health()).body.details.token).toMatchObject({ status: 'up', token: 'fetched' });
+    expect((await health()).body.details.token).toMatchObject({ status: 'up', token: 'valid' });
     emu.injectFault('token', { status: 503, body: ECHO, headers: { 'x-request-id': 'req-503' } });
     // Inside the refresh margin: the next caller starts a background refresh, which fails.
     clock.advance((LIFETIME_S - 200) * 1000);
@@ -219,9 +218,9 @@ describe('down, with a reason and nothing the server said', () => {
     expect(status).toBe(200);
     expect(body.details.token).toEqual({
       status: 'up',
-      token: 'cached',
+      token: 'valid',
       expiresAt: new Date(clock.now() + 200_000).toISOString(),
-      lastRefreshError: { reason: 'http', httpStatus: 503, requestId: 'req-503' },
+      lastRefreshError: { kind: 'http', httpStatus: 503, requestId: 'req-503' },
     });
     expectNoLeak([SECRET, 'the server said'], text);
   });
@@ -230,16 +229,16 @@ describe('down, with a reason and nothing the server said', () => {
     [
       'answers 503',
       { status: 503, body: ECHO },
-      { reason: 'http', httpStatus: 503, requestId: expect.any(String) },
+      { kind: 'http', httpStatus: 503, requestId: expect.any(String) },
     ],
-    ['resets the connection', { resetConnection: true as const }, { reason: 'network' }],
-    ['does not answer in time', { delayMs: TIMEOUT_MS * 3 }, { reason: 'timeout' }],
+    ['resets the connection', { resetConnection: true as const }, { kind: 'network' }],
+    ['does not answer in time', { delayMs: TIMEOUT_MS * 3 }, { kind: 'timeout' }],
   ])('verifier: token-info %s', async (_, fault, reason) => {
     await start();
     emu.injectFault('tokenInfo', fault);
     const { status, body, text } = await health();
     expect(status).toBe(503);
-    expect(body.details.verifier).toEqual({ status: 'down', verifier: 'token-info', ...reason });
+    expect(body.details.verifier).toEqual({ status: 'down', verifier: 'token-info', reason });
     expectNoLeak([SECRET, 'the server said'], text);
   });
 
@@ -251,13 +250,16 @@ describe('down, with a reason and nothing the server said', () => {
     await start({ tokenStore: { store: failing } });
     expect((await health()).body.details.store).toEqual({
       status: 'down',
-      reason: 'ECONNREFUSED',
+      reason: { kind: 'ECONNREFUSED' },
     });
     await app!.close();
 
     const hanging: TokenStore = { ...storeMethods(), ping: () => new Promise(() => undefined) };
     await start({ tokenStore: { store: hanging } });
-    expect((await health()).body.details.store).toEqual({ status: 'down', reason: 'timeout' });
+    expect((await health()).body.details.store).toEqual({
+      status: 'down',
+      reason: { kind: 'timeout' },
+    });
   });
 });
 

@@ -39,8 +39,10 @@ export interface HoneybeeHealthCheckOptions {
   scopes?: string[];
 }
 
-/** Why a check is down: never the upstream server's text. */
-type DownReason = { reason: string; httpStatus?: number; requestId?: string };
+/** Why a check is down, or a refresh failed: never the upstream server's text. */
+type Failure = { kind: string; httpStatus?: number; requestId?: string };
+
+const TIMEOUT: Failure = Object.freeze({ kind: 'timeout' });
 
 /** Sentinel of a check that ran out of time. */
 const TIMED_OUT = Symbol('timed out');
@@ -77,10 +79,10 @@ export class HoneybeeHealthIndicator {
 
   /**
    * Up when a token for the scope set is cached and usable (nothing is sent), or when one can
-   * be fetched now (through the token service, so a fetch already in flight is shared). Down
-   * with the failure's `reason` (the `HoneybeeTokenError` kind, or `timeout`), `httpStatus` and
-   * `requestId`. Up results say whether the token was cached and when it expires, and the last
-   * refresh failure if a background refresh is failing.
+   * be fetched now (through the token service, so a fetch already in flight is shared):
+   * `{ token: 'valid', expiresAt }`, with `lastRefreshError` while background refreshes fail.
+   * Down with `reason: { kind, httpStatus?, requestId? }`: the `HoneybeeTokenError`'s kind,
+   * status and request id, or kind `timeout`.
    */
   async isTokenObtainable(
     key = 'honeybee_token',
@@ -88,10 +90,10 @@ export class HoneybeeHealthIndicator {
   ): Promise<HealthIndicatorResult> {
     const indicator = this.health.check(key);
     const before = this.tokens.status(options.scopes);
-    const lastRefreshError = before.lastError && failureOf(before.lastError);
     if (before.valid) {
+      const lastRefreshError = before.lastError && failureOf(before.lastError);
       return indicator.up({
-        token: 'cached',
+        token: 'valid',
         expiresAt: new Date(before.expiresAt!).toISOString(),
         ...(lastRefreshError && { lastRefreshError }),
       });
@@ -99,24 +101,24 @@ export class HoneybeeHealthIndicator {
     const outcome = await within(timeoutOf(options), () =>
       this.tokens.getAccessToken(options.scopes),
     );
-    if (outcome === TIMED_OUT) return indicator.down({ reason: 'timeout' });
+    if (outcome === TIMED_OUT) return indicator.down({ reason: TIMEOUT });
     if ('error' in outcome) {
       const { error } = outcome;
-      return indicator.down(
-        error instanceof HoneybeeTokenError ? failureOf(error) : { reason: 'unknown' },
-      );
+      return indicator.down({
+        reason: error instanceof HoneybeeTokenError ? failureOf(error) : { kind: 'unknown' },
+      });
     }
     const { expiresAt } = this.tokens.status(options.scopes);
     return indicator.up({
-      token: 'fetched',
+      token: 'valid',
       ...(expiresAt !== undefined && { expiresAt: new Date(expiresAt).toISOString() }),
     });
   }
 
   /**
    * Up when the shared token store answers a ping (`TokenStore.ping`, else a `get`), or when
-   * there is no store (`store: 'none'`). Down with `reason`: `timeout`, or what the store's
-   * error calls itself (its `code` or class name, e.g. `not_connected`, `ECONNREFUSED`).
+   * there is no store (`store: 'none'`). Down with `reason: { kind }`: `timeout`, or what the
+   * store's error calls itself (its `code` or class name, e.g. `not_connected`, `ECONNREFUSED`).
    */
   async isStoreReachable(
     key = 'honeybee_token_store',
@@ -129,8 +131,10 @@ export class HoneybeeHealthIndicator {
     const outcome = await within(timeoutOf(options), async () => {
       await (store.ping ? store.ping() : store.get('health-check'));
     });
-    if (outcome === TIMED_OUT) return indicator.down({ reason: 'timeout' });
-    if ('error' in outcome) return indicator.down({ reason: storeErrorType(outcome.error) });
+    if (outcome === TIMED_OUT) return indicator.down({ reason: TIMEOUT });
+    if ('error' in outcome) {
+      return indicator.down({ reason: { kind: storeErrorType(outcome.error) } });
+    }
     return indicator.up({ store: 'reachable' });
   }
 
@@ -138,8 +142,8 @@ export class HoneybeeHealthIndicator {
    * Up when the inbound verifier can decide: for `token-info`, `introspection` and a custom
    * verifier, a verification of a probe value that is no token comes back "invalid" (a call
    * to the authorization server, counted like any verification); for `jwt`, the key set is
-   * fetched and is a JWKS. Down with the `HoneybeeVerifierUnavailableError` kind as `reason`
-   * (or `timeout`), `httpStatus` and `requestId`.
+   * fetched and is a JWKS. Down with `reason: { kind, httpStatus?, requestId? }`: the
+   * `HoneybeeVerifierUnavailableError`'s kind, status and request id, or kind `timeout`.
    */
   async isVerifierReachable(
     key = 'honeybee_verifier',
@@ -152,8 +156,17 @@ export class HoneybeeHealthIndicator {
       if (jwt && configured === 'jwt') await fetchKeySet(jwt.jwksUri, jwt.jwksTimeoutMs);
       else await this.verifier.verify(PROBE_TOKEN);
     });
-    if (outcome === TIMED_OUT) return indicator.down({ verifier, reason: 'timeout' });
-    if ('error' in outcome) return indicator.down({ verifier, ...verifierReason(outcome.error) });
+    if (outcome === TIMED_OUT) return indicator.down({ verifier, reason: TIMEOUT });
+    if ('error' in outcome) {
+      const { error } = outcome;
+      return indicator.down({
+        verifier,
+        reason:
+          error instanceof HoneybeeVerifierUnavailableError
+            ? failureOf(error)
+            : { kind: 'verifier_error' },
+      });
+    }
     return indicator.up({ verifier });
   }
 }
@@ -203,17 +216,11 @@ async function fetchKeySet(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-/** A token or verifier failure as a down reason: its kind, status and request id, nothing else. */
-function failureOf(failure: { kind: string; status?: number; requestId?: string }): DownReason {
+/** A token or verifier failure as reported: its kind, status and request id, nothing else. */
+function failureOf(failure: { kind: string; status?: number; requestId?: string }): Failure {
   return {
-    reason: failure.kind,
+    kind: failure.kind,
     ...(failure.status !== undefined && { httpStatus: failure.status }),
     ...(failure.requestId !== undefined && { requestId: failure.requestId }),
   };
-}
-
-function verifierReason(err: unknown): DownReason {
-  return err instanceof HoneybeeVerifierUnavailableError
-    ? failureOf(err)
-    : { reason: 'verifier_error' };
 }
