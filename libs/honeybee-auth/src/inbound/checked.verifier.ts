@@ -61,17 +61,16 @@ export class CheckedVerifier implements TokenVerifier, OnModuleDestroy {
    * @throws HoneybeeVerifierUnavailableError when the token cannot be checked now.
    */
   async verify(token: string): Promise<HoneybeePrincipal | null> {
-    const kind = this.telemetry?.verifierKind ?? 'custom';
     if (!this.limiter.tryAcquire()) {
       const refused = new HoneybeeVerifierUnavailableError(
         `${this.limiter.capacity} token verifications are in flight already ` +
           '(inbound.maxConcurrentVerifications)',
         { kind: 'overloaded' },
       );
-      countVerificationRefused(this.telemetry?.backend, kind, refused);
+      countVerificationRefused(this.telemetry, refused);
       throw refused;
     }
-    const trace = traceVerification(this.telemetry?.backend, kind, token);
+    const trace = traceVerification(this.telemetry, token);
     try {
       const verified = await trace.run(() => this.callVerifier(token));
       const principal =

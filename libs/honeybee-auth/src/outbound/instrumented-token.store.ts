@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { storeErrorType } from '../telemetry/error-types.js';
 import type { HoneybeeTelemetry } from '../telemetry/honeybee.telemetry.js';
+import { backendOf } from '../telemetry/telemetry.backend.js';
 import { ATTR } from '../telemetry/telemetry.conventions.js';
 import type { StoreOperation } from '../telemetry/telemetry.conventions.js';
 import type { TokenStore } from './token-store.interface.js';
@@ -17,7 +18,7 @@ export function instrumentedTokenStore(
   if (!telemetry) return store;
   const attributes = new Map<StoreOperation, Attributes>();
   const run = <T>(operation: StoreOperation, call: () => Promise<T>): Promise<T> => {
-    const backend = telemetry.backend;
+    const backend = backendOf(telemetry);
     if (!backend) return call();
     let operationAttributes = attributes.get(operation);
     if (!operationAttributes) {

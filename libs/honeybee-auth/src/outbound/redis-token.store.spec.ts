@@ -67,7 +67,7 @@ describe('RedisTokenStore while Redis is away', () => {
       );
       // Refused for being down, not after waiting out the operation timeout.
       const reasons = new Set(results.map((r) => String((r as PromiseRejectedResult).reason)));
-      expect([...reasons]).toEqual(['Error: Redis is not connected (reconnecting)']);
+      expect([...reasons]).toEqual(['RedisCommandError: Redis is not connected (reconnecting)']);
     });
   });
 

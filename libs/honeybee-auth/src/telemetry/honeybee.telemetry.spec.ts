@@ -5,6 +5,7 @@ import { resolveOptions } from '../options/resolve-options.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { TelemetryBed } from '../testing/telemetry.bed.js';
 import { HoneybeeTelemetry } from './honeybee.telemetry.js';
+import { backendOf } from './telemetry.backend.js';
 import {
   CacheResult,
   GuardOutcome,
@@ -53,7 +54,7 @@ it('reports the package version as its instrumentation scope version', () => {
 
 it('with telemetry.enabled false, records nothing and counts in place only', async () => {
   const t = await telemetry({ telemetry: { ...bed.providers, enabled: false } });
-  expect(t.backend).toBeUndefined();
+  expect(backendOf(t)).toBeUndefined();
   t.guardDecisions.add(guardSlot(0, GuardOutcome.pass));
   expect(await bed.metrics()).toEqual([]);
 });

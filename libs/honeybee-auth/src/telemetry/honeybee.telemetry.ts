@@ -7,10 +7,10 @@ import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decora
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import { HotCounter } from './hot-counter.js';
 import type { SeriesAttributes } from './hot-counter.js';
+import type { CollectedSource } from './collected-source.js';
 import { MeterInstruments } from './meter.instruments.js';
-import type { CollectedSource } from './meter.instruments.js';
 import { loadOpenTelemetry } from './opentelemetry-api.loader.js';
-import type { OpenTelemetry } from './opentelemetry-api.loader.js';
+import { backendOf, setBackend } from './telemetry.backend.js';
 import {
   ATTR,
   CACHE_LOOKUPS,
@@ -21,13 +21,6 @@ import {
   WITHHELD_REQUESTS,
 } from './telemetry.conventions.js';
 import type { VerifierKind } from './telemetry.conventions.js';
-
-/** What records once `@opentelemetry/api` is loaded: the API, the instruments and the tracer. */
-export interface TelemetryBackend {
-  readonly api: OpenTelemetry;
-  readonly instruments: MeterInstruments;
-  readonly tracer: Tracer;
-}
 
 /** One current token, as the token service reports it for `honeybee_auth.token.time_to_expiry`. */
 export interface TokenExpiry {
@@ -42,7 +35,7 @@ export interface TokenExpiry {
  * an optional peer: it is loaded when the module starts (`onModuleInit`), unless
  * `telemetry.enabled` is false, and when it is missing nothing is recorded. Until then, and
  * without it, recording costs nothing: the hot paths count in place ({@link HotCounter}), the
- * rest asks {@link backend} and finds nothing.
+ * rest asks for its backend (`backendOf`) and finds nothing.
  *
  * Metrics go to `telemetry.meterProvider` or the global `MeterProvider` as it is when the
  * module starts (so the SDK must be started before `NestFactory.create`); spans to
@@ -65,7 +58,6 @@ export class HoneybeeTelemetry implements OnModuleInit, OnModuleDestroy, Collect
   /** `server.address` and `server.port` of the token endpoint. */
   readonly tokenServerAttributes: SeriesAttributes;
 
-  private active?: TelemetryBackend;
   private readonly labelled: ReadonlySet<string>;
   private readonly tokenReaders = new Set<() => Iterable<TokenExpiry>>();
   private readonly cacheReaders = new Set<() => { valid: number; invalid: number }>();
@@ -85,15 +77,10 @@ export class HoneybeeTelemetry implements OnModuleInit, OnModuleDestroy, Collect
     this.labelled = new Set([options.scopes.join(' '), ...options.telemetry.scopeSets]);
   }
 
-  /** The API, instruments and tracer; `undefined` while nothing records. */
-  get backend(): TelemetryBackend | undefined {
-    return this.active;
-  }
-
   /** Loads `@opentelemetry/api` (unless disabled) and starts recording when it is there. */
   async onModuleInit(): Promise<void> {
     const { enabled, meterProvider, tracerProvider } = this.options.telemetry;
-    if (!enabled || this.active) return;
+    if (!enabled || backendOf(this)) return;
     const api = await loadOpenTelemetry();
     if (!api) return;
     // A configured provider was checked to have the method; it is the API's own type.
@@ -107,13 +94,13 @@ export class HoneybeeTelemetry implements OnModuleInit, OnModuleDestroy, Collect
     ) as Tracer;
     const instruments = MeterInstruments.of(meter);
     instruments.attach(this);
-    this.active = { api, instruments, tracer };
+    setBackend(this, { api, instruments, tracer });
   }
 
   /** Stops reporting this instance; what it counted stays in the totals. */
   onModuleDestroy(): void {
-    this.active?.instruments.detach(this);
-    this.active = undefined;
+    backendOf(this)?.instruments.detach(this);
+    setBackend(this, undefined);
   }
 
   /**

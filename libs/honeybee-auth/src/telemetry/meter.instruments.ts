@@ -5,18 +5,9 @@ import type {
   Meter,
   Observable,
 } from '@opentelemetry/api';
-import type { HotCounter, SeriesAttributes } from './hot-counter.js';
+import type { CollectedSource } from './collected-source.js';
+import type { SeriesAttributes } from './hot-counter.js';
 import { ATTR, DURATION_BUCKETS_S, HOT_COUNTERS, METRIC } from './telemetry.conventions.js';
-
-/** What one module instance reports each time the SDK collects. */
-export interface CollectedSource {
-  /** Its hot counters, in the order of {@link HOT_COUNTERS}. */
-  readonly hotCounters: readonly HotCounter[];
-  /** Each current token's attributes and seconds left until it expires. */
-  tokenExpiries(): Iterable<readonly [SeriesAttributes, number]>;
-  /** Verdicts in its verification cache now. */
-  cachedVerdicts(): { valid: number; invalid: number };
-}
 
 const byMeter = new WeakMap<Meter, MeterInstruments>();
 

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { tokenErrorType } from './error-types.js';
 import type { HoneybeeTelemetry } from './honeybee.telemetry.js';
+import { backendOf, inSpan } from './telemetry.backend.js';
 import { ATTR, SPAN } from './telemetry.conventions.js';
 import type { ReplayResult } from './telemetry.conventions.js';
 
@@ -23,13 +24,13 @@ const UNTRACED: ReplayTrace = { run: (work) => work(), end: () => undefined };
  * answer's status: no URL, no header.
  */
 export function traceReplay(telemetry: HoneybeeTelemetry | undefined): ReplayTrace {
-  const backend = telemetry?.backend;
-  if (!backend) return UNTRACED;
+  const backend = backendOf(telemetry);
+  if (!telemetry || !backend) return UNTRACED;
   const { api, instruments, tracer } = backend;
   const client = telemetry.clientAttributes;
   const span = tracer.startSpan(SPAN.replay, { kind: api.SpanKind.INTERNAL, attributes: client });
   return {
-    run: (work) => api.context.with(api.trace.setSpan(api.context.active(), span), work),
+    run: (work) => inSpan(api, span, work),
     end(result, status, err) {
       const attributes: Attributes = { ...client, [ATTR.replayResult]: result };
       if (status !== undefined) attributes[ATTR.httpStatus] = status;

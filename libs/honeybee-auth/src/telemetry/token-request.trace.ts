@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import { oauthErrorLabel, quotableRequestId, tokenErrorType } from './error-types.js';
 import type { HoneybeeTelemetry } from './honeybee.telemetry.js';
+import { backendOf, inSpan } from './telemetry.backend.js';
 import { ATTR, SPAN, TOKEN_ATTEMPT_EVENT } from './telemetry.conventions.js';
 import type { TokenSource, TokenTrigger } from './telemetry.conventions.js';
 
@@ -42,8 +43,8 @@ export function traceTokenRequest(
   scopeKey: string,
   trigger: TokenTrigger,
 ): TokenRequestTrace {
-  const backend = telemetry?.backend;
-  if (!backend) return UNTRACED;
+  const backend = backendOf(telemetry);
+  if (!telemetry || !backend) return UNTRACED;
   const { api, instruments, tracer } = backend;
   const series: Attributes = {
     ...telemetry.clientAttributes,
@@ -61,7 +62,7 @@ export function traceTokenRequest(
   });
   let attempts = 0;
   return {
-    run: (work) => api.context.with(api.trace.setSpan(api.context.active(), span), work),
+    run: (work) => inSpan(api, span, work),
     attempt(startedAt, outcome) {
       attempts += 1;
       const attributes: Attributes = { ...series, ...telemetry.tokenServerAttributes };

@@ -2,7 +2,9 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import { quotableRequestId, verifierErrorType } from './error-types.js';
-import type { TelemetryBackend } from './honeybee.telemetry.js';
+import type { HoneybeeTelemetry } from './honeybee.telemetry.js';
+import { backendOf, inSpan } from './telemetry.backend.js';
+import type { TelemetryBackend } from './telemetry.backend.js';
 import { ATTR, SPAN } from './telemetry.conventions.js';
 import type { VerifierKind } from './telemetry.conventions.js';
 
@@ -29,11 +31,12 @@ const UNTRACED: VerificationTrace = {
  * decide).
  */
 export function traceVerification(
-  backend: TelemetryBackend | undefined,
-  verifier: VerifierKind,
+  telemetry: HoneybeeTelemetry | undefined,
   token: string,
 ): VerificationTrace {
-  if (!backend) return UNTRACED;
+  const backend = backendOf(telemetry);
+  if (!telemetry || !backend) return UNTRACED;
+  const verifier = telemetry.verifierKind;
   const { api, instruments, tracer } = backend;
   const startedAt = performance.now();
   const span = tracer.startSpan(SPAN.verification, {
@@ -42,7 +45,7 @@ export function traceVerification(
   });
   const seconds = () => (performance.now() - startedAt) / 1000;
   return {
-    run: (work) => api.context.with(api.trace.setSpan(api.context.active(), span), work),
+    run: (work) => inSpan(api, span, work),
     decided(valid) {
       const result = valid ? 'valid' : 'invalid';
       instruments.verifierDuration.record(seconds(), {
@@ -70,11 +73,12 @@ export function traceVerification(
  * without a duration or a span, since nothing was called.
  */
 export function countVerificationRefused(
-  backend: TelemetryBackend | undefined,
-  verifier: VerifierKind,
+  telemetry: HoneybeeTelemetry | undefined,
   err: unknown,
 ): void {
-  backend?.instruments.verifierFailures.add(1, failureAttributes(verifier, err));
+  const backend = backendOf(telemetry);
+  if (!telemetry || !backend) return;
+  backend.instruments.verifierFailures.add(1, failureAttributes(telemetry.verifierKind, err));
 }
 
 /** `honeybee_auth.verifier`, `error.type` and, when the verifier answered, its status. */
