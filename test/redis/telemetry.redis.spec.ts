@@ -4,7 +4,7 @@ import { HoneybeeTokenService } from 'nestjs-honeybee-auth';
 import { RedisTokenStore } from 'nestjs-honeybee-auth/redis';
 import { HoneybeeHealthIndicator } from 'nestjs-honeybee-auth/terminus';
 import { systemClock } from '../../libs/honeybee-auth/src/common/clock.js';
-import { CheckedVerifier } from '../../libs/honeybee-auth/src/inbound/checked.verifier.js';
+import type { CheckedVerifier } from '../../libs/honeybee-auth/src/inbound/checked.verifier.js';
 import { resolveOptions } from '../../libs/honeybee-auth/src/options/resolve-options.js';
 import type { ResolvedHoneybeeAuthOptions } from '../../libs/honeybee-auth/src/options/resolved-options.js';
 import { HoneybeeTelemetry } from '../../libs/honeybee-auth/src/telemetry/honeybee.telemetry.js';
