@@ -17,11 +17,11 @@ export interface TokenRequestTrace {
   /** One HTTP request to the token endpoint, sent at `startedAt` (`performance.now()`), ended. */
   attempt(startedAt: number, outcome: TokenAttemptOutcome): void;
   /**
-   * The fetch is over: a token from the endpoint or the shared store, or an error (a
-   * `HoneybeeTokenError` is a failure; anything else, such as a refresh put off while the
-   * shared store cannot coordinate it, is not).
+   * The fetch is over: with a token (from the endpoint when an attempt was recorded, else from
+   * the shared store), or with `error` (a `HoneybeeTokenError` is a failure; anything else,
+   * such as a refresh put off while the shared store cannot coordinate it, is not).
    */
-  end(outcome: { source: TokenSource } | { error: unknown }): void;
+  end(outcome?: { error: unknown }): void;
 }
 
 const UNTRACED: TokenRequestTrace = {
@@ -91,8 +91,9 @@ export function traceTokenRequest(
     },
     end(outcome) {
       span.setAttribute(ATTR.tokenAttempts, attempts);
-      if (!('error' in outcome)) {
-        span.setAttribute(ATTR.tokenSource, outcome.source);
+      if (!outcome) {
+        const source: TokenSource = attempts > 0 ? 'endpoint' : 'store';
+        span.setAttribute(ATTR.tokenSource, source);
       } else if (outcome.error instanceof HoneybeeTokenError) {
         const failure = failureAttributes(outcome.error);
         span.setAttributes(failure);
