@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options.interface.js';
 import { resolveOptions } from '../options/resolve-options.js';
@@ -7,6 +6,7 @@ import type { FakeClock } from '../testing/fake-clock.js';
 import { expectNoLeak } from '../testing/no-leak.js';
 import type { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { useTokenServiceBed } from '../testing/token-service.bed.js';
+import { waitFor } from '../testing/wait-for.js';
 
 const SECRET = 's3cr3t-Value-that-must-never-leak';
 
@@ -23,56 +23,6 @@ describe('HoneybeeTokenService', () => {
   /** The logs and every rendering of `things` are free of the secret and of `tokens`. */
   const assertNoLeak = (tokens: string[], ...things: unknown[]) =>
     expectNoLeak([SECRET, ...tokens], ...logs.lines, ...things);
-
-  describe('the token request', () => {
-    it('posts a form with grant_type and the credentials in the body only (client_secret_post)', async () => {
-      await make({ scopes: ['orders:write', 'prescriptions:read'] }).getAccessToken();
-      const [req] = server.requests;
-      expect(req.method).toBe('POST');
-      expect(req.url).toBe('/oauth/token');
-      expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded;charset=utf-8');
-      expect(req.headers.accept).toBe('application/json');
-      expect(req.headers.authorization).toBeUndefined();
-      expect(Object.fromEntries(req.form)).toEqual({
-        grant_type: 'client_credentials',
-        client_id: 'partner-app',
-        client_secret: SECRET,
-        scope: 'orders:write prescriptions:read',
-      });
-    });
-
-    it('sends HTTP Basic only, credentials as they are (what Doorkeeper reads), for client_secret_basic', async () => {
-      await make({
-        clientAuthMethod: 'client_secret_basic',
-        clientSecret: 'a:b c+d/e=',
-      }).getAccessToken();
-      const [req] = server.requests;
-      expect(req.headers.authorization).toBe(
-        `Basic ${Buffer.from('partner-app:a:b c+d/e=').toString('base64')}`,
-      );
-      expect(req.form.has('client_id')).toBe(false);
-      expect(req.form.has('client_secret')).toBe(false);
-      expect(req.form.get('grant_type')).toBe('client_credentials');
-    });
-
-    it('form-urlencodes the Basic parts with basicCredentialsEncoding rfc6749 (RFC 6749 §2.3.1)', async () => {
-      await make({
-        clientId: 'partner app',
-        clientAuthMethod: 'client_secret_basic',
-        basicCredentialsEncoding: 'rfc6749',
-        clientSecret: 'a:b c+d/e=*~',
-      }).getAccessToken();
-      const [req] = server.requests;
-      expect(req.headers.authorization).toBe(
-        `Basic ${Buffer.from('partner+app:a%3Ab+c%2Bd%2Fe%3D*%7E').toString('base64')}`,
-      );
-    });
-
-    it('sends no scope field when no scope is asked for', async () => {
-      await make().getAccessToken();
-      expect(server.requests[0].form.has('scope')).toBe(false);
-    });
-  });
 
   describe('caching', () => {
     it('serves the cached token until it nears expiry', async () => {
@@ -97,6 +47,7 @@ describe('HoneybeeTokenService', () => {
       const def = await tokens.getAccessToken();
       expect(await tokens.getAccessToken(['x'])).toBe(def);
       expect(await tokens.getAccessToken([])).not.toBe(def);
+      expect(server.requests.map((r) => r.form.get('scope'))).toEqual(['x', null]);
     });
 
     it('shares one request among 500 concurrent callers on a cold cache', async () => {
@@ -136,34 +87,6 @@ describe('HoneybeeTokenService', () => {
       const t = await tokens.getAccessToken();
       clock.advance(3600_000 - 30_000);
       expect(await tokens.getAccessToken()).not.toBe(t);
-    });
-  });
-
-  describe('clock-skew hint', () => {
-    /** A token response as Puma sends it: no `Date` header. */
-    const withoutDate =
-      (body: Record<string, unknown>) =>
-      (_req: unknown, res: ServerResponse): void => {
-        res.sendDate = false;
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify(body));
-      };
-    const skewWarnings = () => logs.lines.filter((line) => line.includes('clock differs'));
-
-    it('needs no Date header: without one, created_at alone is the hint', async () => {
-      const nowSeconds = Math.floor(clock.now() / 1000);
-      server.respond(withoutDate(server.tokenBody({ created_at: nowSeconds })));
-      await expect(make().getAccessToken()).resolves.toMatch(/^tok-/);
-      expect(server.requests).toHaveLength(1);
-      expect(skewWarnings()).toEqual([]);
-
-      server.respond(withoutDate(server.tokenBody({ created_at: nowSeconds + 7200 })));
-      const skewed = make();
-      await expect(skewed.getAccessToken()).resolves.toMatch(/^tok-/);
-      expect(skewWarnings()).toHaveLength(1);
-      expect(skewWarnings()[0]).toContain('about 7200 s');
-      // Expiry still comes from the local send time.
-      expect(skewed.status().expiresAt).toBe(clock.now() + 3600_000);
     });
   });
 
@@ -238,211 +161,6 @@ describe('HoneybeeTokenService', () => {
   });
 
   describe('failures', () => {
-    const failure = async (
-      over: Partial<HoneybeeAuthModuleOptions> = {},
-    ): Promise<HoneybeeTokenError> => {
-      const err = await make(over)
-        .getAccessToken()
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-      expect(err).toBeInstanceOf(HoneybeeTokenError);
-      assertNoLeak([], err);
-      return err as HoneybeeTokenError;
-    };
-
-    it.each([
-      [401, 'invalid_client'],
-      [400, 'invalid_scope'],
-      [400, 'invalid_request'],
-      [400, 'unauthorized_client'], // Doorkeeper 6.0 and later
-      [401, 'unauthorized_client'], // every Doorkeeper 5.x
-      [400, 'unsupported_grant_type'],
-      [400, 'invalid_grant'],
-    ])('%i %s is definitive: one request, no retry', async (status, code) => {
-      server.respond(() => ({
-        status,
-        headers: {
-          'x-request-id': 'req-42',
-          'www-authenticate': `Bearer realm="Doorkeeper", error="${code}"`,
-        },
-        body: { error: code, error_description: `described ${code}` },
-      }));
-      const err = await failure();
-      expect(err).toMatchObject({
-        kind: 'oauth',
-        error: code,
-        errorDescription: `described ${code}`,
-        status,
-        requestId: 'req-42',
-        retryable: false,
-        attempts: 1,
-      });
-      expect(err.message).toContain(code);
-      expect(err.message).toContain('req-42');
-      expect(server.requests).toHaveLength(1);
-      expect(clock.sleeps).toEqual([]);
-    });
-
-    it('removes the secret from an error_description that echoes it', async () => {
-      server.respond(() => ({
-        status: 401,
-        body: { error: 'invalid_client', error_description: `bad secret ${SECRET}` },
-      }));
-      const err = await failure();
-      expect(err.errorDescription).toBe('bad secret [REDACTED]');
-    });
-
-    it.each([
-      ['500 server_error', 500, { error: 'server_error' }],
-      ['503 temporarily_unavailable', 503, { error: 'temporarily_unavailable' }],
-      ['502 HTML proxy page', 502, '<html><body>Bad Gateway</body></html>'],
-    ])('%s is retried with capped, jittered back-off, then thrown', async (_n, status, body) => {
-      server.respond(() => ({ status, body }));
-      const err = await failure({
-        retry: { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 250 },
-      });
-      expect(err).toMatchObject({ status, retryable: true, attempts: 4 });
-      expect(server.requests).toHaveLength(4);
-      expect(clock.sleeps).toHaveLength(3);
-      clock.sleeps.forEach((ms, i) => {
-        expect(ms).toBeGreaterThanOrEqual(0);
-        expect(ms).toBeLessThanOrEqual(Math.min(250, 100 * 2 ** i));
-      });
-    });
-
-    it('recovers when a retry succeeds', async () => {
-      server.respond(
-        () => ({ status: 503, body: { error: 'temporarily_unavailable' } }),
-        () => ({ body: server.tokenBody() }),
-      );
-      await expect(make().getAccessToken()).resolves.toMatch(/^tok-/);
-      expect(server.requests).toHaveLength(2);
-    });
-
-    it('waits for Retry-After on 429', async () => {
-      server.respond(
-        () => ({ status: 429, headers: { 'retry-after': '2' }, body: '' }),
-        () => ({ body: server.tokenBody() }),
-      );
-      await make().getAccessToken();
-      expect(clock.sleeps).toHaveLength(1);
-      expect(clock.sleeps[0]).toBeGreaterThanOrEqual(2000);
-    });
-
-    it('gives up at once when Retry-After exceeds retry.maxDelayMs', async () => {
-      server.respond(() => ({ status: 429, headers: { 'retry-after': '120' }, body: '' }));
-      const err = await failure();
-      expect(err).toMatchObject({ kind: 'http', status: 429, retryAfterSeconds: 120, attempts: 1 });
-      expect(server.requests).toHaveLength(1);
-    });
-
-    it('retries a connection reset and reports kind network', async () => {
-      server.respond((_req, res) => void res.socket?.destroy());
-      const err = await failure();
-      expect(err).toMatchObject({ kind: 'network', retryable: true, attempts: 3 });
-      expect(server.requests).toHaveLength(3);
-    });
-
-    it('reports a refused connection as kind network', async () => {
-      const url = server.tokenUrl;
-      await server.stop();
-      const err = await make({ tokenUrl: url, retry: { maxAttempts: 1 } })
-        .getAccessToken()
-        .catch((e) => e);
-      expect(err).toMatchObject({ name: 'HoneybeeTokenError', kind: 'network' });
-    });
-
-    it('times out a server that never answers', async () => {
-      server.respond(() => new Promise(() => undefined));
-      const err = await failure({ tokenRequestTimeoutMs: 50, retry: { maxAttempts: 2 } });
-      expect(err).toMatchObject({ kind: 'timeout', retryable: true, attempts: 2 });
-      expect(err.message).toContain('50 ms');
-    });
-
-    it('does not follow a redirect (the credentials stay with tokenUrl)', async () => {
-      server.respond(
-        () => ({ status: 302, headers: { location: '/elsewhere' }, body: '' }),
-        () => ({ body: server.tokenBody() }),
-      );
-      const err = await failure();
-      expect(err).toMatchObject({ kind: 'http', status: 302, retryable: false });
-      expect(server.requests.map((r) => r.url)).toEqual(['/oauth/token']);
-    });
-
-    it.each([
-      ['not JSON', '<html>ok</html>', 'the body is not JSON'],
-      ['a JSON array', [], 'not a JSON object'],
-      [
-        'no access_token',
-        { token_type: 'Bearer', expires_in: 10 },
-        'access_token is missing or empty',
-      ],
-      [
-        'an empty access_token',
-        { access_token: '', token_type: 'Bearer', expires_in: 10 },
-        'access_token is missing or empty',
-      ],
-      [
-        'token_type mac',
-        { access_token: 'abcdefgh', token_type: 'mac', expires_in: 10 },
-        'token_type is "mac"',
-      ],
-      ['no token_type', { access_token: 'abcdefgh', expires_in: 10 }, 'token_type is null'],
-      [
-        'no expires_in',
-        { access_token: 'abcdefgh', token_type: 'Bearer' },
-        'expires_in is missing',
-      ],
-      [
-        'non-numeric expires_in',
-        { access_token: 'abcdefgh', token_type: 'Bearer', expires_in: 'soon' },
-        'expires_in is missing, not a number',
-      ],
-      [
-        'zero expires_in',
-        { access_token: 'abcdefgh', token_type: 'Bearer', expires_in: 0 },
-        'not positive',
-      ],
-      [
-        'negative expires_in',
-        { access_token: 'abcdefgh', token_type: 'Bearer', expires_in: -5 },
-        'not positive',
-      ],
-    ])('rejects a 200 with %s', async (_n, body, why) => {
-      server.respond(() => ({ headers: { 'x-request-id': 'r-1' }, body }));
-      const err = await failure();
-      expect(err).toMatchObject({ kind: 'invalid_response', requestId: 'r-1', retryable: false });
-      expect(err.message).toContain(why);
-      expect(server.requests).toHaveLength(1);
-    });
-
-    it('accepts token_type in any case', async () => {
-      server.respond(() => ({ body: server.tokenBody({ token_type: 'bearer' }) }));
-      await expect(make().getAccessToken()).resolves.toMatch(/^tok-/);
-    });
-
-    it('rejects an oversized body, declared or streamed', async () => {
-      server.respond(
-        () => ({ body: server.tokenBody({ padding: 'x'.repeat(100_000) }) }),
-        (_req, res) => {
-          res.writeHead(200, {
-            'content-type': 'application/json',
-            'transfer-encoding': 'chunked',
-          });
-          res.write('{"access_token":"');
-          res.end('y'.repeat(100_000) + '"}');
-        },
-      );
-      const tokens = make({ maxTokenResponseBytes: 4096 });
-      for (let i = 0; i < 2; i++) {
-        const err = await tokens.getAccessToken().catch((e: unknown) => e);
-        expect(err).toMatchObject({ kind: 'invalid_response' });
-        expect((err as Error).message).toContain('exceeds 4096 bytes');
-      }
-    });
-
     it('refuses a malformed scope argument without a request', async () => {
       const err = await make()
         .getAccessToken(['ok', 'not ok'])
@@ -458,7 +176,12 @@ describe('HoneybeeTokenService', () => {
       );
       const tokens = make();
       await expect(tokens.getAccessToken()).rejects.toThrow(HoneybeeTokenError);
+      expect(tokens.status()).toMatchObject({
+        valid: false,
+        lastError: { kind: 'oauth', status: 401, error: 'invalid_client' },
+      });
       await expect(tokens.getAccessToken()).resolves.toMatch(/^tok-/);
+      expect(tokens.status()).toMatchObject({ valid: true, lastError: undefined });
     });
   });
 
@@ -483,12 +206,3 @@ describe('HoneybeeTokenService', () => {
     });
   });
 });
-
-/** Polls a condition on the event loop (I/O from the loopback server), never a timed sleep. */
-async function waitFor(cond: () => boolean, max = 5000): Promise<void> {
-  const started = Date.now();
-  while (!cond()) {
-    if (Date.now() - started > max) throw new Error('condition not met');
-    await new Promise((r) => setImmediate(r));
-  }
-}

@@ -1,10 +1,17 @@
+import { Logger } from '@nestjs/common';
 import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options.interface.js';
 import type { CapturingLogger } from '../testing/capturing-logger.js';
+import { deferred } from '../testing/deferred.js';
 import type { FakeClock } from '../testing/fake-clock.js';
 import type { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { useTokenServiceBed } from '../testing/token-service.bed.js';
-import { resolveOptions } from '../options/resolve-options.js';
+import { waitFor } from '../testing/wait-for.js';
+import { cacheToken } from './cached-token.js';
+import type { CachedToken } from './cached-token.js';
 import { MemoryTokenStore } from './memory-token.store.js';
+import { RefreshLock } from './refresh-lock.js';
+import { ReplicaCoordinator, SharedRefreshDeferred } from './replica.coordinator.js';
+import type { FetchToken } from './replica.coordinator.js';
 import { storeKeyOf } from './token-sealer.js';
 import type { TokenStore } from './token-store.interface.js';
 import type { HoneybeeTokenService } from './token.service.js';
@@ -28,7 +35,7 @@ class FlakyStore implements TokenStore {
   waitForUpdate = (k: string, t: number, s?: AbortSignal) => this.inner.waitForUpdate(k, t, s);
 }
 
-describe('HoneybeeTokenService with a shared token store', () => {
+describe('ReplicaCoordinator: token services sharing a store', () => {
   const bed = useTokenServiceBed(SECRET);
   let server: RecordingTokenServer;
   let clock: FakeClock;
@@ -142,7 +149,7 @@ describe('HoneybeeTokenService with a shared token store', () => {
     });
 
     it('a Retry-After longer than the lock TTL: the lock is extended first, one token for the fleet', async () => {
-      const held = gate();
+      const held = deferred();
       server.respond(retryAfter(7), async () => {
         await held.promise;
         return { body: server.tokenBody() };
@@ -155,15 +162,15 @@ describe('HoneybeeTokenService with a shared token store', () => {
       const b = replica();
       const fromB = b.getAccessToken();
       await new Promise((r) => setTimeout(r, 30));
-      held.open();
+      held.resolve();
       const [ta, tb] = await Promise.all([fromA, fromB]);
       expect(tb).toBe(ta);
       expect(server.requests).toHaveLength(2);
     });
 
     it("a holder that cannot extend its lock before sleeping adopts the next holder's token instead of fetching", async () => {
-      const first = gate();
-      const second = gate();
+      const first = deferred();
+      const second = deferred();
       server.respond(
         async () => {
           await first.promise;
@@ -181,28 +188,14 @@ describe('HoneybeeTokenService with a shared token store', () => {
       clock.advance(2500);
       const fromB = b.getAccessToken();
       await waitFor(() => server.requests.length === 2);
-      first.open(); // A gets its 503, cannot extend, and goes back to waiting.
+      first.resolve(); // A gets its 503, cannot extend, and goes back to waiting.
       await new Promise((r) => setTimeout(r, 30));
       expect(clock.sleeps).toEqual([]);
-      second.open();
+      second.resolve();
       const [ta, tb] = await Promise.all([fromA, fromB]);
       expect(ta).toBe(tb);
       expect(server.requests).toHaveLength(2);
       expect(logs.lines.some((l) => l.includes('refresh lock could not be extended'))).toBe(true);
-    });
-
-    it('a token fetched under a lapsed lock never overwrites the newer one; a lost lock does not block the write', async () => {
-      const key = storeKeyOf('token:', server.tokenUrl, 'partner-app', '');
-      expect(await store.tryLock(key, 'slow', 1000)).toBe(true);
-      clock.advance(1500);
-      expect(await store.tryLock(key, 'fast', 1000)).toBe(true);
-      expect(await store.setAndUnlock(key, 'newer', 60_000, 'fast')).toBe(true);
-      expect(await store.setAndUnlock(key, 'older', 60_000, 'slow')).toBe(false);
-      expect(await store.get(key)).toBe('newer');
-      // Lock and token lost (a restart): the write goes in, once.
-      const fresh = new MemoryTokenStore(() => clock.now());
-      expect(await fresh.setAndUnlock(key, 'after-restart', 60_000, 'slow')).toBe(true);
-      expect(await fresh.setAndUnlock(key, 'again', 60_000, 'fast')).toBe(false);
     });
   });
 
@@ -234,26 +227,6 @@ describe('HoneybeeTokenService with a shared token store', () => {
     flaky.down = false;
     expect(await asking).toBe(shared);
     expect(server.requests).toHaveLength(1);
-  });
-
-  it('refuses at start-up a store that lacks a method, naming it', () => {
-    const legacy = { get() {}, set() {}, deleteIfEquals() {}, tryLock() {}, extendLock() {} };
-    expect(() =>
-      resolveOptions({
-        clientId: 'partner-app',
-        clientSecret: SECRET,
-        tokenStore: { store: { ...legacy, releaseLock() {} } as unknown as TokenStore },
-      }),
-    ).toThrow('"tokenStore.store" must implement TokenStore (missing setAndUnlock, waitForUpdate)');
-  });
-
-  it('reports a store that never answers as unhealthy within a second', async () => {
-    const hanging: TokenStore = Object.assign(Object.create(store) as TokenStore, {
-      ping: () => new Promise<void>(() => undefined),
-    });
-    const started = performance.now();
-    expect(await replica(hanging).checkStore()).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   it('closes the store on application shutdown unless told not to', async () => {
@@ -290,23 +263,105 @@ describe('HoneybeeTokenService with a shared token store', () => {
   });
 });
 
-/** A promise the test opens when it chooses. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((r) => (open = r));
-  return { promise, open };
-}
+describe('ReplicaCoordinator, called with a fetch function', () => {
+  const bed = useTokenServiceBed(SECRET);
+  let clock: FakeClock;
+  let store: MemoryTokenStore;
+  const key = storeKeyOf(
+    'token:',
+    'https://auth.honeybeehealth.com/oauth/token',
+    'partner-app',
+    '',
+  );
+  beforeEach(() => {
+    clock = bed.clock;
+    store = new MemoryTokenStore(() => clock.now());
+  });
+
+  const coordinator = (tokenStore: TokenStore = store) => {
+    const options = bed.options({
+      tokenUrl: 'https://auth.honeybeehealth.com/oauth/token',
+      tokenStore: { store: tokenStore, lockTtlMs: 2000 },
+    });
+    const shutdown = new AbortController();
+    const c = new ReplicaCoordinator(
+      options,
+      options.tokenStore!,
+      clock,
+      shutdown.signal,
+      new Logger('HoneybeeTokenService'),
+    );
+    return { c, options };
+  };
+  /** A token of an hour issued now, as `TokenFetcher.fetch` returns it. */
+  const issued = (accessToken: string): CachedToken =>
+    cacheToken(
+      { accessToken, lifetimeMs: 3600_000, obtainedAt: clock.now() },
+      { refreshMarginMs: 300_000, expiryLeewayMs: 10_000 },
+    );
+
+  it('fetches under the lock, keeps it through the back-off the fetch asks for, and shares the result', async () => {
+    const { c } = coordinator();
+    const fetch: FetchToken = async (beforeSleep) => {
+      expect(await new RefreshLock(store, key, 2000).acquire()).toBe(false);
+      // A 7 s back-off: the lock now lasts 7 s + its TTL.
+      expect(await beforeSleep!(7000)).toBe(true);
+      clock.advance(8999);
+      expect(await new RefreshLock(store, key, 2000).acquire()).toBe(false);
+      return issued('tok-shared');
+    };
+    const token = await c.refresh({ key: '' }, fetch);
+    expect(token).toMatchObject({
+      accessToken: 'tok-shared',
+      sealed: expect.stringMatching(/^v1\./),
+    });
+    expect(await store.get(key)).toBe(token.sealed);
+    // Handed over with the token: the lock is free again.
+    expect(await new RefreshLock(store, key, 2000).acquire()).toBe(true);
+  });
+
+  it("adopts the stored token without calling fetch, unless it is the slot's own or a rejected one", async () => {
+    const { c } = coordinator();
+    const first = await c.refresh({ key: '' }, async () => issued('tok-first'));
+    let fetched = 0;
+    const fetch: FetchToken = async () => issued(`tok-${++fetched}`);
+    expect((await c.refresh({ key: '' }, fetch)).accessToken).toBe('tok-first');
+    expect(fetched).toBe(0);
+    expect((await c.refresh({ key: '', current: first }, fetch)).accessToken).toBe('tok-1');
+    const replaced = await c.refresh({ key: '', rejected: 'tok-1' }, fetch);
+    expect(replaced.accessToken).toBe('tok-2');
+    expect(fetched).toBe(2);
+  });
+
+  it('defers without fetching when the store fails and the slot still has a usable token', async () => {
+    const flaky = new FlakyStore(store);
+    flaky.down = true;
+    const { c } = coordinator(flaky);
+    let fetched = 0;
+    const refresh = c.refresh({ key: '', current: issued('tok-current') }, async () => {
+      fetched += 1;
+      return issued('tok-alone');
+    });
+    await expect(refresh).rejects.toBeInstanceOf(SharedRefreshDeferred);
+    expect(fetched).toBe(0);
+    expect(c.healthy).toBe(false);
+  });
+
+  it('evicts a token only while it is still the stored one', async () => {
+    const { c } = coordinator();
+    const old = await c.refresh({ key: '' }, async () => issued('tok-old'));
+    const fresh = await c.refresh({ key: '', rejected: 'tok-old' }, async () => issued('tok-new'));
+    c.evict('', old);
+    await new Promise((r) => setImmediate(r));
+    expect(await store.get(key)).toBe(fresh.sealed);
+    c.evict('', fresh);
+    await new Promise((r) => setImmediate(r));
+    expect(await store.get(key)).toBeUndefined();
+  });
+});
 
 /** Writes `value` at `key` the way a replica does: under the lock. */
 async function put(store: TokenStore, key: string, value: string): Promise<void> {
   expect(await store.tryLock(key, 'test-writer', 1000)).toBe(true);
   expect(await store.setAndUnlock(key, value, 60_000, 'test-writer')).toBe(true);
-}
-
-async function waitFor(cond: () => boolean, max = 5000): Promise<void> {
-  const started = Date.now();
-  while (!cond()) {
-    if (Date.now() - started > max) throw new Error('condition not met');
-    await new Promise((r) => setImmediate(r));
-  }
 }
