@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientRegistry, RegisteredClient } from '../clients/client.registry.js';
 import type { DoorkeeperProfile } from '../doorkeeper.profile.js';
 import { parseBasicAuth } from '../http/http-utils.js';
-import { refusal } from './oauth-errors.js';
-import type { OAuthRefusal } from './oauth-errors.js';
+import { refusal } from '../emulator.errors.js';
+import type { OAuthRefusal } from '../emulator.errors.js';
 
 /** How a request tried to authenticate its client. */
 export type ClientAuthMethod = 'basic' | 'body';

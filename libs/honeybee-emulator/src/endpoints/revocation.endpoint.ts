@@ -1,8 +1,8 @@
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
 import { jsonResponse, middlewareResponse, requestParams } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
-import { authenticateClient, multipleClientAuthRefusal } from './client-auth.js';
-import { oauthErrorResponse } from './oauth-errors.js';
+import { authenticateClient, multipleClientAuthRefusal } from '../oauth/client-auth.js';
+import { oauthErrorResponse } from '../oauth/oauth-errors.js';
 
 /** Doorkeeper's description when a revocation is refused. */
 export const REVOKE_UNAUTHORIZED_DESCRIPTION = 'You are not authorized to revoke this token';

@@ -2,7 +2,7 @@ import { HoneybeeEmulator } from '../honeybee-emulator.js';
 import { ManualClock } from '../clock.js';
 import { HoneybeeEmulatorError } from '../emulator.errors.js';
 import type { HoneybeeEmulatorOptions } from '../emulator.options.js';
-import { OAUTH_ERROR_DESCRIPTIONS } from './oauth-errors.js';
+import { OAUTH_ERROR_DESCRIPTIONS } from '../emulator.errors.js';
 import { basic, postForm, send } from '../testing/http-test.helpers.js';
 import type { TestResponse } from '../testing/http-test.helpers.js';
 

@@ -8,8 +8,9 @@ import {
 } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
 import type { IssuedToken } from '../tokens/token.store.js';
-import { authenticateClient, multipleClientAuthRefusal } from './client-auth.js';
-import { invalidTokenJsonResponse, oauthErrorResponse, refusal } from './oauth-errors.js';
+import { authenticateClient, multipleClientAuthRefusal } from '../oauth/client-auth.js';
+import { invalidTokenJsonResponse, oauthErrorResponse } from '../oauth/oauth-errors.js';
+import { refusal } from '../emulator.errors.js';
 
 /** Body of an introspection response for an active token (`scope` is a string here). */
 export interface ActiveIntrospectionBody {
