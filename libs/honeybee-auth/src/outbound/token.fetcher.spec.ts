@@ -1,10 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options.interface.js';
-import type { CapturingLogger } from '../testing/capturing-logger.js';
-import type { FakeClock } from '../testing/fake-clock.js';
 import { expectNoLeak } from '../testing/no-leak.js';
-import type { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { useTokenServiceBed } from '../testing/token-service.bed.js';
 import { RefreshLockLostError } from './refresh-lock.js';
 import type { TokenFetcher } from './token.fetcher.js';
@@ -13,10 +10,6 @@ const SECRET = 's3cr3t-Value-that-must-never-leak';
 
 describe('TokenFetcher', () => {
   const bed = useTokenServiceBed(SECRET);
-  let server: RecordingTokenServer;
-  let clock: FakeClock;
-  let logs: CapturingLogger;
-  beforeEach(() => ({ server, clock, logs } = bed));
 
   const make = (over: Partial<HoneybeeAuthModuleOptions> = {}, signal?: AbortSignal) =>
     bed.fetcher({ retry: { initialDelayMs: 100, maxDelayMs: 5000 }, ...over }, signal);
@@ -25,12 +18,12 @@ describe('TokenFetcher', () => {
 
   /** The logs and every rendering of `things` are free of the secret and of `tokens`. */
   const assertNoLeak = (tokens: string[], ...things: unknown[]) =>
-    expectNoLeak([SECRET, ...tokens], ...logs.lines, ...things);
+    expectNoLeak([SECRET, ...tokens], ...bed.logs.lines, ...things);
 
   describe('the token request', () => {
     it('posts a form with grant_type and the credentials in the body only (client_secret_post)', async () => {
       await make().fetch('orders:write prescriptions:read');
-      const [req] = server.requests;
+      const [req] = bed.server.requests;
       expect(req.method).toBe('POST');
       expect(req.url).toBe('/oauth/token');
       expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded;charset=utf-8');
@@ -44,36 +37,36 @@ describe('TokenFetcher', () => {
       });
     });
 
-    it('sends HTTP Basic only, credentials as they are (what Doorkeeper reads), for client_secret_basic', async () => {
-      await make({
-        clientAuthMethod: 'client_secret_basic',
-        clientSecret: 'a:b c+d/e=',
-      }).fetch('');
-      const [req] = server.requests;
-      expect(req.headers.authorization).toBe(
-        `Basic ${Buffer.from('partner-app:a:b c+d/e=').toString('base64')}`,
-      );
-      expect(req.form.has('client_id')).toBe(false);
-      expect(req.form.has('client_secret')).toBe(false);
-      expect(req.form.get('grant_type')).toBe('client_credentials');
-    });
-
-    it('form-urlencodes the Basic parts with basicCredentialsEncoding rfc6749 (RFC 6749 §2.3.1)', async () => {
-      await make({
-        clientId: 'partner app',
-        clientAuthMethod: 'client_secret_basic',
-        basicCredentialsEncoding: 'rfc6749',
-        clientSecret: 'a:b c+d/e=*~',
-      }).fetch('');
-      const [req] = server.requests;
-      expect(req.headers.authorization).toBe(
-        `Basic ${Buffer.from('partner+app:a%3Ab+c%2Bd%2Fe%3D*%7E').toString('base64')}`,
-      );
-    });
+    it.each([
+      [
+        'as they are (what Doorkeeper reads), by default',
+        { clientId: 'partner-app', clientSecret: 'a:b c+d/e=' },
+        'partner-app:a:b c+d/e=',
+      ],
+      [
+        'form-urlencoded with basicCredentialsEncoding rfc6749 (RFC 6749 §2.3.1)',
+        {
+          clientId: 'partner app',
+          clientSecret: 'a:b c+d/e=*~',
+          basicCredentialsEncoding: 'rfc6749',
+        },
+        'partner+app:a%3Ab+c%2Bd%2Fe%3D*%7E',
+      ],
+    ] as const)(
+      'sends HTTP Basic only for client_secret_basic, credentials %s',
+      async (_how, credentials, basic) => {
+        await make({ clientAuthMethod: 'client_secret_basic', ...credentials }).fetch('');
+        const [req] = bed.server.requests;
+        expect(req.headers.authorization).toBe(`Basic ${Buffer.from(basic).toString('base64')}`);
+        expect(req.form.has('client_id')).toBe(false);
+        expect(req.form.has('client_secret')).toBe(false);
+        expect(req.form.get('grant_type')).toBe('client_credentials');
+      },
+    );
 
     it('sends no scope field when no scope is asked for', async () => {
       await make().fetch('');
-      expect(server.requests[0].form.has('scope')).toBe(false);
+      expect(bed.server.requests[0].form.has('scope')).toBe(false);
     });
   });
 
@@ -86,22 +79,22 @@ describe('TokenFetcher', () => {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(body));
       };
-    const skewWarnings = () => logs.lines.filter((line) => line.includes('clock differs'));
+    const skewWarnings = () => bed.logs.lines.filter((line) => line.includes('clock differs'));
 
     it('needs no Date header: without one, created_at alone is the hint', async () => {
-      const nowSeconds = Math.floor(clock.now() / 1000);
-      server.respond(withoutDate(server.tokenBody({ created_at: nowSeconds })));
+      const nowSeconds = Math.floor(bed.clock.now() / 1000);
+      bed.server.respond(withoutDate(bed.server.tokenBody({ created_at: nowSeconds })));
       await expect(accessToken(make())).resolves.toMatch(/^tok-/);
-      expect(server.requests).toHaveLength(1);
+      expect(bed.server.requests).toHaveLength(1);
       expect(skewWarnings()).toEqual([]);
 
-      server.respond(withoutDate(server.tokenBody({ created_at: nowSeconds + 7200 })));
+      bed.server.respond(withoutDate(bed.server.tokenBody({ created_at: nowSeconds + 7200 })));
       const skewed = await make().fetch('');
       expect(skewed.accessToken).toMatch(/^tok-/);
       expect(skewWarnings()).toHaveLength(1);
       expect(skewWarnings()[0]).toContain('about 7200 s');
       // Expiry still comes from the local send time.
-      expect(skewed.expiresAt).toBe(clock.now() + 3600_000);
+      expect(skewed.expiresAt).toBe(bed.clock.now() + 3600_000);
     });
   });
 
@@ -129,7 +122,7 @@ describe('TokenFetcher', () => {
       [400, 'unsupported_grant_type'],
       [400, 'invalid_grant'],
     ])('%i %s is definitive: one request, no retry', async (status, code) => {
-      server.respond(() => ({
+      bed.server.respond(() => ({
         status,
         headers: {
           'x-request-id': 'req-42',
@@ -149,12 +142,12 @@ describe('TokenFetcher', () => {
       });
       expect(err.message).toContain(code);
       expect(err.message).toContain('req-42');
-      expect(server.requests).toHaveLength(1);
-      expect(clock.sleeps).toEqual([]);
+      expect(bed.server.requests).toHaveLength(1);
+      expect(bed.clock.sleeps).toEqual([]);
     });
 
     it('removes the secret from an error_description that echoes it', async () => {
-      server.respond(() => ({
+      bed.server.respond(() => ({
         status: 401,
         body: { error: 'invalid_client', error_description: `bad secret ${SECRET}` },
       }));
@@ -167,55 +160,55 @@ describe('TokenFetcher', () => {
       ['503 temporarily_unavailable', 503, { error: 'temporarily_unavailable' }],
       ['502 HTML proxy page', 502, '<html><body>Bad Gateway</body></html>'],
     ])('%s is retried with capped, jittered back-off, then thrown', async (_n, status, body) => {
-      server.respond(() => ({ status, body }));
+      bed.server.respond(() => ({ status, body }));
       const err = await failure({
         retry: { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 250 },
       });
       expect(err).toMatchObject({ status, retryable: true, attempts: 4 });
-      expect(server.requests).toHaveLength(4);
-      expect(clock.sleeps).toHaveLength(3);
-      clock.sleeps.forEach((ms, i) => {
+      expect(bed.server.requests).toHaveLength(4);
+      expect(bed.clock.sleeps).toHaveLength(3);
+      bed.clock.sleeps.forEach((ms, i) => {
         expect(ms).toBeGreaterThanOrEqual(0);
         expect(ms).toBeLessThanOrEqual(Math.min(250, 100 * 2 ** i));
       });
     });
 
     it('recovers when a retry succeeds', async () => {
-      server.respond(
+      bed.server.respond(
         () => ({ status: 503, body: { error: 'temporarily_unavailable' } }),
-        () => ({ body: server.tokenBody() }),
+        () => ({ body: bed.server.tokenBody() }),
       );
       await expect(accessToken(make())).resolves.toMatch(/^tok-/);
-      expect(server.requests).toHaveLength(2);
+      expect(bed.server.requests).toHaveLength(2);
     });
 
     it('waits for Retry-After on 429', async () => {
-      server.respond(
+      bed.server.respond(
         () => ({ status: 429, headers: { 'retry-after': '2' }, body: '' }),
-        () => ({ body: server.tokenBody() }),
+        () => ({ body: bed.server.tokenBody() }),
       );
       await make().fetch('');
-      expect(clock.sleeps).toHaveLength(1);
-      expect(clock.sleeps[0]).toBeGreaterThanOrEqual(2000);
+      expect(bed.clock.sleeps).toHaveLength(1);
+      expect(bed.clock.sleeps[0]).toBeGreaterThanOrEqual(2000);
     });
 
     it('gives up at once when Retry-After exceeds retry.maxDelayMs', async () => {
-      server.respond(() => ({ status: 429, headers: { 'retry-after': '120' }, body: '' }));
+      bed.server.respond(() => ({ status: 429, headers: { 'retry-after': '120' }, body: '' }));
       const err = await failure();
       expect(err).toMatchObject({ kind: 'http', status: 429, retryAfterSeconds: 120, attempts: 1 });
-      expect(server.requests).toHaveLength(1);
+      expect(bed.server.requests).toHaveLength(1);
     });
 
     it('retries a connection reset and reports kind network', async () => {
-      server.respond((_req, res) => void res.socket?.destroy());
+      bed.server.respond((_req, res) => void res.socket?.destroy());
       const err = await failure();
       expect(err).toMatchObject({ kind: 'network', retryable: true, attempts: 3 });
-      expect(server.requests).toHaveLength(3);
+      expect(bed.server.requests).toHaveLength(3);
     });
 
     it('reports a refused connection as kind network', async () => {
-      const url = server.tokenUrl;
-      await server.stop();
+      const url = bed.server.tokenUrl;
+      await bed.server.stop();
       const err = await make({ tokenUrl: url, retry: { maxAttempts: 1 } })
         .fetch('')
         .catch((e) => e);
@@ -223,20 +216,20 @@ describe('TokenFetcher', () => {
     });
 
     it('times out a server that never answers', async () => {
-      server.respond(() => new Promise(() => undefined));
+      bed.server.respond(() => new Promise(() => undefined));
       const err = await failure({ tokenRequestTimeoutMs: 50, retry: { maxAttempts: 2 } });
       expect(err).toMatchObject({ kind: 'timeout', retryable: true, attempts: 2 });
       expect(err.message).toContain('50 ms');
     });
 
     it('does not follow a redirect (the credentials stay with tokenUrl)', async () => {
-      server.respond(
+      bed.server.respond(
         () => ({ status: 302, headers: { location: '/elsewhere' }, body: '' }),
-        () => ({ body: server.tokenBody() }),
+        () => ({ body: bed.server.tokenBody() }),
       );
       const err = await failure();
       expect(err).toMatchObject({ kind: 'http', status: 302, retryable: false });
-      expect(server.requests.map((r) => r.url)).toEqual(['/oauth/token']);
+      expect(bed.server.requests.map((r) => r.url)).toEqual(['/oauth/token']);
     });
 
     it.each([
@@ -279,21 +272,21 @@ describe('TokenFetcher', () => {
         'not positive',
       ],
     ])('rejects a 200 with %s', async (_n, body, why) => {
-      server.respond(() => ({ headers: { 'x-request-id': 'r-1' }, body }));
+      bed.server.respond(() => ({ headers: { 'x-request-id': 'r-1' }, body }));
       const err = await failure();
       expect(err).toMatchObject({ kind: 'invalid_response', requestId: 'r-1', retryable: false });
       expect(err.message).toContain(why);
-      expect(server.requests).toHaveLength(1);
+      expect(bed.server.requests).toHaveLength(1);
     });
 
     it('accepts token_type in any case', async () => {
-      server.respond(() => ({ body: server.tokenBody({ token_type: 'bearer' }) }));
+      bed.server.respond(() => ({ body: bed.server.tokenBody({ token_type: 'bearer' }) }));
       await expect(accessToken(make())).resolves.toMatch(/^tok-/);
     });
 
     it('rejects an oversized body, declared or streamed', async () => {
-      server.respond(
-        () => ({ body: server.tokenBody({ padding: 'x'.repeat(100_000) }) }),
+      bed.server.respond(
+        () => ({ body: bed.server.tokenBody({ padding: 'x'.repeat(100_000) }) }),
         (_req, res) => {
           res.writeHead(200, {
             'content-type': 'application/json',
@@ -316,7 +309,7 @@ describe('TokenFetcher', () => {
     const unavailable = () => ({ status: 503, body: { error: 'temporarily_unavailable' } });
 
     it('asks beforeSleep first, with the wait; false stops the retries without sleeping', async () => {
-      server.respond(unavailable, () => ({ body: server.tokenBody() }));
+      bed.server.respond(unavailable, () => ({ body: bed.server.tokenBody() }));
       const asked: number[] = [];
       const err = await make()
         .fetch('', async (ms) => {
@@ -328,24 +321,24 @@ describe('TokenFetcher', () => {
       expect(asked).toHaveLength(1);
       expect(asked[0]).toBeGreaterThanOrEqual(0);
       expect(asked[0]).toBeLessThanOrEqual(100);
-      expect(server.requests).toHaveLength(1);
-      expect(clock.sleeps).toEqual([]);
+      expect(bed.server.requests).toHaveLength(1);
+      expect(bed.clock.sleeps).toEqual([]);
     });
 
     it('sleeps when beforeSleep resolves true, then tries again', async () => {
-      server.respond(unavailable, () => ({ body: server.tokenBody() }));
+      bed.server.respond(unavailable, () => ({ body: bed.server.tokenBody() }));
       const asked: number[] = [];
       const token = await make().fetch('', async (ms) => {
         asked.push(ms);
         return true;
       });
       expect(token.accessToken).toMatch(/^tok-/);
-      expect(clock.sleeps).toEqual(asked);
-      expect(server.requests).toHaveLength(2);
+      expect(bed.clock.sleeps).toEqual(asked);
+      expect(bed.server.requests).toHaveLength(2);
     });
 
     it('a shutdown during the back-off ends it with kind aborted, the last failure as cause', async () => {
-      server.respond(unavailable);
+      bed.server.respond(unavailable);
       const shutdown = new AbortController();
       const err = await make({}, shutdown.signal)
         .fetch('', async () => {
@@ -355,7 +348,7 @@ describe('TokenFetcher', () => {
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'HoneybeeTokenError', kind: 'aborted', attempts: 1 });
       expect((err as Error).cause).toMatchObject({ kind: 'oauth', status: 503, retryable: true });
-      expect(server.requests).toHaveLength(1);
+      expect(bed.server.requests).toHaveLength(1);
     });
 
     it('after shutdown, fails with kind aborted without a request', async () => {
@@ -365,7 +358,7 @@ describe('TokenFetcher', () => {
         .fetch('')
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'HoneybeeTokenError', kind: 'aborted', attempts: 0 });
-      expect(server.requests).toHaveLength(0);
+      expect(bed.server.requests).toHaveLength(0);
     });
   });
 });

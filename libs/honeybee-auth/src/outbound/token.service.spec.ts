@@ -1,10 +1,7 @@
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { HoneybeeAuthModuleOptions } from '../options/honeybee-auth-options.interface.js';
 import { resolveOptions } from '../options/resolve-options.js';
-import type { CapturingLogger } from '../testing/capturing-logger.js';
-import type { FakeClock } from '../testing/fake-clock.js';
 import { expectNoLeak } from '../testing/no-leak.js';
-import type { RecordingTokenServer } from '../testing/recording-token-server.js';
 import { useTokenServiceBed } from '../testing/token-service.bed.js';
 import { waitFor } from '../testing/wait-for.js';
 
@@ -12,25 +9,21 @@ const SECRET = 's3cr3t-Value-that-must-never-leak';
 
 describe('HoneybeeTokenService', () => {
   const bed = useTokenServiceBed(SECRET);
-  let server: RecordingTokenServer;
-  let clock: FakeClock;
-  let logs: CapturingLogger;
-  beforeEach(() => ({ server, clock, logs } = bed));
 
   const make = (over: Partial<HoneybeeAuthModuleOptions> = {}) =>
     bed.service({ retry: { initialDelayMs: 100, maxDelayMs: 5000 }, ...over });
 
   /** The logs and every rendering of `things` are free of the secret and of `tokens`. */
   const assertNoLeak = (tokens: string[], ...things: unknown[]) =>
-    expectNoLeak([SECRET, ...tokens], ...logs.lines, ...things);
+    expectNoLeak([SECRET, ...tokens], ...bed.logs.lines, ...things);
 
   describe('caching', () => {
     it('serves the cached token until it nears expiry', async () => {
       const tokens = make();
       const first = await tokens.getAccessToken();
-      clock.advance(60_000);
+      bed.clock.advance(60_000);
       expect(await tokens.getAccessToken()).toBe(first);
-      expect(server.requests).toHaveLength(1);
+      expect(bed.server.requests).toHaveLength(1);
     });
 
     it('caches per normalised scope set: order and duplicates do not matter', async () => {
@@ -39,7 +32,7 @@ describe('HoneybeeTokenService', () => {
       expect(await tokens.getAccessToken(['a', 'b', 'a'])).toBe(ab);
       const a = await tokens.getAccessToken(['a']);
       expect(a).not.toBe(ab);
-      expect(server.requests.map((r) => r.form.get('scope'))).toEqual(['a b', 'a']);
+      expect(bed.server.requests.map((r) => r.form.get('scope'))).toEqual(['a b', 'a']);
     });
 
     it('uses the module scopes by default and an explicit empty set separately', async () => {
@@ -47,15 +40,15 @@ describe('HoneybeeTokenService', () => {
       const def = await tokens.getAccessToken();
       expect(await tokens.getAccessToken(['x'])).toBe(def);
       expect(await tokens.getAccessToken([])).not.toBe(def);
-      expect(server.requests.map((r) => r.form.get('scope'))).toEqual(['x', null]);
+      expect(bed.server.requests.map((r) => r.form.get('scope'))).toEqual(['x', null]);
     });
 
     it('shares one request among 500 concurrent callers on a cold cache', async () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
-      server.respond(async () => {
+      bed.server.respond(async () => {
         await gate;
-        return { body: server.tokenBody() };
+        return { body: bed.server.tokenBody() };
       });
       const tokens = make();
       const all = Promise.all(Array.from({ length: 500 }, () => tokens.getAccessToken()));
@@ -63,29 +56,32 @@ describe('HoneybeeTokenService', () => {
       release();
       const got = await all;
       expect(new Set(got).size).toBe(1);
-      expect(server.requests).toHaveLength(1);
+      expect(bed.server.requests).toHaveLength(1);
     });
 
     it('computes expiry from the local send time + expires_in, not created_at', async () => {
       // A reused token: old created_at, small remaining lifetime.
-      server.respond(() => ({
-        body: server.tokenBody({ expires_in: 100, created_at: clock.now() / 1000 - 40_000 }),
+      bed.server.respond(() => ({
+        body: bed.server.tokenBody({
+          expires_in: 100,
+          created_at: bed.clock.now() / 1000 - 40_000,
+        }),
       }));
       const tokens = make({ refreshMarginSeconds: 0, expiryLeewaySeconds: 0 });
       const t = await tokens.getAccessToken();
-      clock.advance(99_000);
+      bed.clock.advance(99_000);
       expect(await tokens.getAccessToken()).toBe(t);
-      expect(server.requests).toHaveLength(1);
-      clock.advance(1_000);
+      expect(bed.server.requests).toHaveLength(1);
+      bed.clock.advance(1_000);
       expect(await tokens.getAccessToken()).not.toBe(t);
-      expect(server.requests).toHaveLength(2);
-      expect(tokens.status().expiresAt).toBe(clock.now() + 100_000);
+      expect(bed.server.requests).toHaveLength(2);
+      expect(tokens.status().expiresAt).toBe(bed.clock.now() + 100_000);
     });
 
     it('stops handing out a token expiryLeewaySeconds before it expires', async () => {
       const tokens = make({ expiryLeewaySeconds: 30 });
       const t = await tokens.getAccessToken();
-      clock.advance(3600_000 - 30_000);
+      bed.clock.advance(3600_000 - 30_000);
       expect(await tokens.getAccessToken()).not.toBe(t);
     });
   });
@@ -96,46 +92,48 @@ describe('HoneybeeTokenService', () => {
       const first = await tokens.getAccessToken();
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
-      server.respond(async () => {
+      bed.server.respond(async () => {
         await gate;
-        return { body: server.tokenBody() };
+        return { body: bed.server.tokenBody() };
       });
       // Past the latest jittered refresh point (1x margin before expiry), before expiry.
-      clock.advance(3600_000 - 250_000);
+      bed.clock.advance(3600_000 - 250_000);
       expect(await tokens.getAccessToken()).toBe(first);
       expect(await tokens.getAccessToken()).toBe(first);
-      await waitFor(() => server.requests.length === 2);
+      await waitFor(() => bed.server.requests.length === 2);
       expect(tokens.status().refreshing).toBe(true);
       release();
       await waitFor(() => !tokens.status().refreshing);
       const second = await tokens.getAccessToken();
       expect(second).not.toBe(first);
-      expect(server.requests).toHaveLength(2);
+      expect(bed.server.requests).toHaveLength(2);
     });
 
     it('does not refresh before the jittered refresh point', async () => {
       const tokens = make({ refreshMarginSeconds: 300 });
       await tokens.getAccessToken();
-      clock.advance(3600_000 - 450_001);
+      bed.clock.advance(3600_000 - 450_001);
       await tokens.getAccessToken();
-      expect(server.requests).toHaveLength(1);
+      expect(bed.server.requests).toHaveLength(1);
     });
 
     it('keeps serving the valid token when a background refresh fails, logs it, retries later', async () => {
       const tokens = make({ refreshMarginSeconds: 300, retry: { maxAttempts: 1 } });
       const first = await tokens.getAccessToken();
-      server.respond(() => ({ status: 503, body: { error: 'temporarily_unavailable' } }));
-      clock.advance(3600_000 - 250_000);
+      bed.server.respond(() => ({ status: 503, body: { error: 'temporarily_unavailable' } }));
+      bed.clock.advance(3600_000 - 250_000);
       expect(await tokens.getAccessToken()).toBe(first);
-      await waitFor(() => logs.lines.some((l) => l.includes('Background token refresh failed')));
+      await waitFor(() =>
+        bed.logs.lines.some((l) => l.includes('Background token refresh failed')),
+      );
       // Not retried on every call: the next attempt waits.
       expect(await tokens.getAccessToken()).toBe(first);
-      expect(server.requests).toHaveLength(2);
+      expect(bed.server.requests).toHaveLength(2);
       expect(tokens.status()).toMatchObject({ valid: true, lastError: { status: 503 } });
-      server.respond(() => ({ body: server.tokenBody() }));
-      clock.advance(10_000);
+      bed.server.respond(() => ({ body: bed.server.tokenBody() }));
+      bed.clock.advance(10_000);
       expect(await tokens.getAccessToken()).toBe(first);
-      await waitFor(() => !tokens.status().refreshing && server.requests.length === 3);
+      await waitFor(() => !tokens.status().refreshing && bed.server.requests.length === 3);
       expect(await tokens.getAccessToken()).not.toBe(first);
       assertNoLeak([first]);
     });
@@ -156,7 +154,7 @@ describe('HoneybeeTokenService', () => {
       const fresh = await tokens.getAccessToken();
       expect(tokens.invalidate(old)).toBe(false);
       expect(await tokens.getAccessToken()).toBe(fresh);
-      expect(server.requests).toHaveLength(2);
+      expect(bed.server.requests).toHaveLength(2);
     });
   });
 
@@ -166,13 +164,13 @@ describe('HoneybeeTokenService', () => {
         .getAccessToken(['ok', 'not ok'])
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'HoneybeeTokenError', kind: 'invalid_argument' });
-      expect(server.requests).toHaveLength(0);
+      expect(bed.server.requests).toHaveLength(0);
     });
 
     it('lets the next caller try again after a failure (no cached failure)', async () => {
-      server.respond(
+      bed.server.respond(
         () => ({ status: 401, body: { error: 'invalid_client' } }),
-        () => ({ body: server.tokenBody() }),
+        () => ({ body: bed.server.tokenBody() }),
       );
       const tokens = make();
       await expect(tokens.getAccessToken()).rejects.toThrow(HoneybeeTokenError);
@@ -187,10 +185,10 @@ describe('HoneybeeTokenService', () => {
 
   describe('shutdown', () => {
     it('aborts a request in flight and refuses later calls', async () => {
-      server.respond(() => new Promise(() => undefined));
+      bed.server.respond(() => new Promise(() => undefined));
       const tokens = make();
       const pending = tokens.getAccessToken();
-      await waitFor(() => server.requests.length === 1);
+      await waitFor(() => bed.server.requests.length === 1);
       tokens.onModuleDestroy();
       await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
       await expect(tokens.getAccessToken()).rejects.toMatchObject({ kind: 'aborted' });
@@ -202,7 +200,7 @@ describe('HoneybeeTokenService', () => {
       const tokens = make();
       const token = await tokens.getAccessToken();
       assertNoLeak([token], tokens, resolveOptions({ clientId: 'a', clientSecret: SECRET }));
-      expect(logs.lines.join('\n')).toContain(token.slice(0, 4));
+      expect(bed.logs.lines.join('\n')).toContain(token.slice(0, 4));
     });
   });
 });
