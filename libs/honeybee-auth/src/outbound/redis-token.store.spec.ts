@@ -107,8 +107,9 @@ async function expectNothingLeftBehind(connections: Redis[], round: () => Promis
   await round();
   await round();
   const after = leftovers.measure();
-  expect(after.listeners).toBe(before.listeners);
-  // The connection's own timers come and go; one per caller would be thousands.
+  // The connection's own listeners and timers come and go (a loaded machine may see it dropped
+  // and reopened between two measures); one per caller would be thousands.
+  expect(after.listeners - before.listeners).toBeLessThan(5);
   expect(after.timers - before.timers).toBeLessThan(5);
   expect(after.heapBytes - before.heapBytes).toBeLessThan(2 * 1024 * 1024);
   expect(leftovers.warnings()).toEqual([]);
