@@ -68,6 +68,21 @@ function optionPaths(): string[] {
     .sort();
 }
 
+/**
+ * What `forRoot` / `forRootAsync` take besides the options: the builder's extras
+ * (`setExtras({ … })`) and the members of `HoneybeeAuthAsyncExtras`.
+ */
+function moduleExtras(): string[] {
+  const source = readDoc('libs/honeybee-auth/src/honeybee-auth.module-definition.ts');
+  const builder = /\.setExtras\(\{([^}]*)\}/.exec(source)?.[1] ?? '';
+  const async =
+    /^export interface HoneybeeAuthAsyncExtras \{\n([\s\S]*?)^\}/m.exec(source)?.[1] ?? '';
+  return [
+    ...[...builder.matchAll(/(\w+):/g)].map((match) => match[1]!),
+    ...[...async.matchAll(/^ {2}(\w+)\??:/gm)].map((match) => match[1]!),
+  ];
+}
+
 /** The options in the first column of docs/configuration.md's tables. */
 function documentedOptions(): string[] {
   const names = [...readDoc('docs/configuration.md').matchAll(/^\| `([\w.]+)` \|/gm)];
@@ -75,9 +90,11 @@ function documentedOptions(): string[] {
 }
 
 describe('docs/configuration.md', () => {
-  it('documents every module option, and only those (plus the isGlobal extra)', () => {
+  it('documents every module option, and only those (plus the extras of forRoot and forRootAsync)', () => {
     const options = optionPaths();
     expect(options).toContain('inbound.jwt.requireAtJwtType');
-    expect(documentedOptions()).toEqual([...options, 'isGlobal'].sort());
+    const extras = moduleExtras();
+    expect(extras.sort()).toEqual(['isGlobal', 'verifierClass']);
+    expect(documentedOptions()).toEqual([...options, ...extras].sort());
   });
 });

@@ -4,12 +4,8 @@ import { ManualClock } from './clock.js';
 import { DOORKEEPER_VERSIONS, doorkeeperProfile } from './doorkeeper.profile.js';
 import type { DoorkeeperVersion } from './doorkeeper.profile.js';
 import { basic, postForm, send } from './testing/http-test.helpers.js';
+import { APP } from './testing/emulator.fixtures.js';
 
-const APP = {
-  clientId: 'app',
-  clientSecret: 'app-secret',
-  scopes: ['prescriptions:read', 'orders:write'],
-};
 const NO_GRANT = { clientId: 'no-grant', clientSecret: 'no-grant-secret', grantTypes: [] };
 const CC = { grant_type: 'client_credentials', scope: 'prescriptions:read' };
 const BODY_AUTH = { client_id: 'app', client_secret: 'app-secret' };

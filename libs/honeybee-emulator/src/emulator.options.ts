@@ -6,16 +6,9 @@ import type { ApiRoute, PartnersApiOptions, SimulateWebhookTarget } from './api/
 import type { PatientSeed } from './api/patients.store.js';
 import type { AcceptPolicy } from './http/http-utils.js';
 import type { JwtAlgorithm } from './tokens/jwt-keys.js';
+import type { IssuerSettings, RevokePreviousMode } from './tokens/token.issuer.js';
 import { doorkeeperProfile } from './doorkeeper.profile.js';
-import type { DoorkeeperProfile, DoorkeeperVersion } from './doorkeeper.profile.js';
-
-/**
- * What *revoke previous token* revokes when a client gets a new token.
- * - `sameScopes`: the client's newest still-valid token with the same scopes (Doorkeeper's
- *   `revoke_previous_client_credentials_token`).
- * - `allScopes`: every still-valid token of the client, whatever its scopes.
- */
-export type RevokePreviousMode = 'sameScopes' | 'allScopes';
+import type { DoorkeeperVersion } from './doorkeeper.profile.js';
 
 /** JWT mode: access tokens are signed JWTs instead of opaque strings. */
 export interface JwtModeOptions {
@@ -140,17 +133,9 @@ export interface HoneybeeEmulatorOptions extends EmulatorSwitches {
 }
 
 /** The normalised, mutable settings one emulator runs with. */
-export interface EmulatorSettings {
-  /** The Doorkeeper version answered like (fixed at start). */
-  readonly profile: DoorkeeperProfile;
-  tokenReuse: boolean;
-  tokenReuseLimitPercent: number;
-  revokePreviousToken: RevokePreviousMode | false;
-  rejectScopelessRequests: boolean;
+export interface EmulatorSettings extends IssuerSettings {
   introspectionOwnApplicationOnly: boolean;
-  readonly serverScopes: readonly string[] | undefined;
   readonly grantTypes: readonly GrantType[];
-  readonly jwt: { algorithm: JwtAlgorithm; audience: string | string[]; typ: string } | undefined;
   readonly api: {
     scopes: Record<ApiRoute, readonly string[]>;
     scopeMatch: 'any' | 'all';

@@ -17,10 +17,10 @@ import type {
 } from './emulator.options.js';
 import { FaultInjector } from './faults/faults.js';
 import type { Fault, FaultEndpoint, FaultHandle, FaultOptions } from './faults/faults.js';
-import { EmulatorServer } from './http/emulator.server.js';
-import { RequestRecorder } from './http/request.recorder.js';
-import type { RecordedEndpoint, RecordedRequest } from './http/request.recorder.js';
-import { OAUTH_PATHS } from './http/router.js';
+import { EmulatorServer } from './server/emulator.server.js';
+import { RequestRecorder } from './server/request.recorder.js';
+import type { RecordedEndpoint, RecordedRequest } from './server/request.recorder.js';
+import { OAUTH_PATHS } from './server/router.js';
 import { JwtKeyRing, encodeUnsecuredJwt, newJti } from './tokens/jwt-keys.js';
 import type { RotateKeysOptions, SigningKeyChoice } from './tokens/jwt-keys.js';
 import { TokenIssuer } from './tokens/token.issuer.js';

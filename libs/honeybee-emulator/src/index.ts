@@ -15,8 +15,8 @@ export type {
   EmulatorSwitches,
   HoneybeeEmulatorOptions,
   JwtModeOptions,
-  RevokePreviousMode,
 } from './emulator.options.js';
+export type { RevokePreviousMode } from './tokens/token.issuer.js';
 export type { EmulatorUrls } from './emulator.context.js';
 export { DEFAULT_TOKEN_LIFETIME_SECONDS } from './clients/client.registry.js';
 export type { ClientRegistration, GrantType, RegisteredClient } from './clients/client.registry.js';
@@ -29,15 +29,15 @@ export type {
   FaultOptions,
 } from './faults/faults.js';
 export { htmlProxyErrorFault, oauthErrorFault } from './faults/fault-presets.js';
-export { maskSecret } from './http/request.recorder.js';
-export type { RecordedEndpoint, RecordedRequest } from './http/request.recorder.js';
+export { maskSecret } from './server/request.recorder.js';
+export type { RecordedEndpoint, RecordedRequest } from './server/request.recorder.js';
 export type { AcceptPolicy } from './http/http-utils.js';
 export type { JwtAlgorithm, RotateKeysOptions, SigningKeyChoice } from './tokens/jwt-keys.js';
 export type { TokenResponseBody } from './tokens/token.issuer.js';
 export type { IssuedToken, RevocationReason } from './tokens/token.store.js';
-export type { TokenInfoBody } from './oauth/token-info.endpoint.js';
-export type { ActiveIntrospectionBody } from './oauth/introspection.endpoint.js';
-export type { AuthorizationServerMetadata } from './oauth/discovery.endpoint.js';
+export type { TokenInfoBody } from './endpoints/token-info.endpoint.js';
+export type { ActiveIntrospectionBody } from './endpoints/introspection.endpoint.js';
+export type { AuthorizationServerMetadata } from './endpoints/discovery.endpoint.js';
 export { DEFAULT_API_SCOPES } from './api/api.options.js';
 export type { ApiRoute, PartnersApiOptions, SimulateWebhookTarget } from './api/api.options.js';
 export { DEFAULT_PATIENTS } from './api/patients.store.js';

@@ -1,5 +1,6 @@
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
-import { deferred, principal, verificationBed as setup } from '../testing/verification.bed.js';
+import { deferred } from '../testing/deferred.js';
+import { principal, verificationBed as setup } from '../testing/verification.bed.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 
 describe('VerificationCache', () => {

@@ -294,7 +294,8 @@ export interface HoneybeeAuthModuleOptions {
   allowedOrigins?: string[];
   /**
    * Start refreshing this many seconds before the token expires (in the background; callers
-   * keep the current token). Capped at half the token's lifetime.
+   * keep the current token). Capped at a third of the token's lifetime, then jittered between
+   * 1× and 1.5× so replicas spread out: a refresh starts at most half the lifetime before expiry.
    * @default 300
    */
   refreshMarginSeconds?: number;

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { HoneybeeConfigError } from '../errors/honeybee-config.error.js';
+import type { TokenStore } from '../outbound/token-store.interface.js';
 import type { HoneybeeAuthModuleOptions } from './honeybee-auth-options.interface.js';
 import { DEFAULT_API_BASE_URL, DEFAULT_TOKEN_URL, resolveOptions } from './resolve-options.js';
 
@@ -181,6 +182,16 @@ describe('resolveOptions', () => {
 
   it('refuses a non-object', () => {
     expect(fieldOf(undefined)).toBe('options');
+  });
+
+  it('refuses a token store that lacks a method, naming it', () => {
+    const legacy = { get() {}, set() {}, deleteIfEquals() {}, tryLock() {}, extendLock() {} };
+    expect(() =>
+      resolveOptions({
+        ...base,
+        tokenStore: { store: { ...legacy, releaseLock() {} } as unknown as TokenStore },
+      }),
+    ).toThrow('"tokenStore.store" must implement TokenStore (missing setAndUnlock, waitForUpdate)');
   });
 
   describe('http:// refusal', () => {

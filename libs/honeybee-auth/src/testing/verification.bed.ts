@@ -21,17 +21,6 @@ export class ScriptedVerifier implements TokenVerifier {
   }
 }
 
-/** A promise settled from outside. */
-export function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 /** A valid principal of client `client` with scopes `b a` (unsorted on purpose), and `over`. */
 export const principal = (over: Partial<HoneybeePrincipal> = {}): HoneybeePrincipal => ({
   clientId: 'client',

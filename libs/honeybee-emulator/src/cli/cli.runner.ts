@@ -1,6 +1,6 @@
 import { HoneybeeEmulator } from '../honeybee-emulator.js';
-import { maskSecret } from '../http/request.recorder.js';
-import type { RecordedRequest } from '../http/request.recorder.js';
+import { maskSecret } from '../server/request.recorder.js';
+import type { RecordedRequest } from '../server/request.recorder.js';
 import { CLI_USAGE, DEFAULT_CLI_CLIENT, loadClientsFile, parseCliArgs } from './cli.options.js';
 
 /** Where the CLI writes and which signals it listens to (the process, or a fake in tests). */

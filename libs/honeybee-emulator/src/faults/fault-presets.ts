@@ -1,9 +1,6 @@
 import type { OAuthErrorCode } from '../emulator.errors.js';
-import {
-  OAUTH_ERROR_DESCRIPTIONS,
-  oauthErrorHeaders,
-  oauthErrorStatus,
-} from '../oauth/oauth-errors.js';
+import { oauthErrorHeaders, oauthErrorStatus } from '../oauth/oauth-errors.js';
+import { OAUTH_ERROR_DESCRIPTIONS } from '../emulator.errors.js';
 import type { Fault } from './faults.js';
 
 /**

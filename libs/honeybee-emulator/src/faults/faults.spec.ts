@@ -3,12 +3,8 @@ import { FAULT_ENDPOINTS } from './faults.js';
 import type { FaultEndpoint } from './faults.js';
 import { htmlProxyErrorFault, oauthErrorFault } from './fault-presets.js';
 import { apiGet, basic, postForm, rawRequest, send } from '../testing/http-test.helpers.js';
+import { APP } from '../testing/emulator.fixtures.js';
 
-const APP = {
-  clientId: 'app',
-  clientSecret: 'app-secret',
-  scopes: ['prescriptions:read', 'orders:write'],
-};
 const TOKEN_FORM = {
   grant_type: 'client_credentials',
   scope: 'prescriptions:read',

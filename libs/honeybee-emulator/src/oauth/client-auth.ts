@@ -1,9 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientRegistry, RegisteredClient } from '../clients/client.registry.js';
 import type { DoorkeeperProfile } from '../doorkeeper.profile.js';
-import { parseBasicAuth } from '../http/http-utils.js';
-import { refusal } from './oauth-errors.js';
-import type { OAuthRefusal } from './oauth-errors.js';
+import { middlewareResponse, parseBasicAuth, requestParams } from '../http/http-utils.js';
+import type { EmulatorResponse } from '../http/http-utils.js';
+import { oauthErrorResponse } from './oauth-errors.js';
+import { refusal } from '../emulator.errors.js';
+import type { OAuthRefusal } from '../emulator.errors.js';
 
 /** How a request tried to authenticate its client. */
 export type ClientAuthMethod = 'basic' | 'body';
@@ -75,4 +77,32 @@ function check(
 /** The `invalid_request` for a request that used both client-auth mechanisms. */
 export function multipleClientAuthRefusal(profile: DoorkeeperProfile): OAuthRefusal {
   return refusal('invalid_request', profile.multipleClientAuthDescription);
+}
+
+/** A client-authenticated form request read, or the answer it gets before any endpoint logic. */
+export type ClientRequestResult =
+  | {
+      readonly ok: true;
+      readonly params: Readonly<Record<string, string>>;
+      readonly auth: ClientAuthResult;
+    }
+  | { readonly ok: false; readonly response: EmulatorResponse };
+
+/**
+ * Reads the parameters and the client authentication of an introspection or revocation
+ * request, as Doorkeeper does before either endpoint's own rules: a body that does not parse is
+ * Rails' 400, and both client-auth mechanisms at once get the profile's refusal.
+ */
+export function readClientRequest(
+  clients: ClientRegistry,
+  profile: DoorkeeperProfile,
+  req: { readonly headers: IncomingHttpHeaders; readonly body: Buffer; readonly url: URL },
+): ClientRequestResult {
+  const parsed = requestParams(req);
+  if (!parsed.ok) return { ok: false, response: middlewareResponse(400) };
+  const auth = authenticateClient(clients, profile, req.headers, parsed);
+  if (auth.kind === 'both') {
+    return { ok: false, response: oauthErrorResponse(multipleClientAuthRefusal(profile)) };
+  }
+  return { ok: true, params: parsed.params, auth };
 }

@@ -1,25 +1,7 @@
-import type { OAuthErrorCode } from '../emulator.errors.js';
+import type { OAuthErrorCode, OAuthRefusal } from '../emulator.errors.js';
 import type { TokenState } from '../tokens/token.store.js';
 import { jsonResponse } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
-
-/** Doorkeeper's English error descriptions (`config/locales/en.yml`). */
-export const OAUTH_ERROR_DESCRIPTIONS: Readonly<Record<OAuthErrorCode, string>> = Object.freeze({
-  invalid_request:
-    'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
-  invalid_client:
-    'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
-  invalid_grant:
-    'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
-  unauthorized_client: 'The client is not authorized to perform this request using this method.',
-  unsupported_grant_type:
-    'The authorization grant type is not supported by the authorization server.',
-  invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
-  server_error:
-    'The authorization server encountered an unexpected condition which prevented it from fulfilling the request.',
-  temporarily_unavailable:
-    'The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server.',
-});
 
 /** Doorkeeper's `invalid_token` descriptions, by token state. */
 export const INVALID_TOKEN_DESCRIPTIONS: Readonly<Record<Exclude<TokenState, 'active'>, string>> =
@@ -29,27 +11,11 @@ export const INVALID_TOKEN_DESCRIPTIONS: Readonly<Record<Exclude<TokenState, 'ac
     unknown: 'The access token is invalid',
   });
 
-/** An OAuth refusal: the error code and its description. */
-export interface OAuthRefusal {
-  /** The OAuth error code. */
-  readonly error: OAuthErrorCode;
-  /** The `error_description`. */
-  readonly description: string;
-}
-
-/** A refusal with Doorkeeper's stock description, or a specific one. */
-export function refusal(error: OAuthErrorCode, description?: string): OAuthRefusal {
-  return { error, description: description ?? OAUTH_ERROR_DESCRIPTIONS[error] };
-}
-
-/** `invalid_request` for a missing parameter, worded as Doorkeeper words it. */
-export function missingParam(name: string): OAuthRefusal {
-  return refusal('invalid_request', `Missing required parameter: ${name}.`);
-}
-
 /**
- * HTTP status of a token-endpoint error, per HONEYBEE.md: 401 for `invalid_client`, 500 for
- * `server_error`, 503 for `temporarily_unavailable`, 400 otherwise.
+ * HTTP status of a token-endpoint error, as Doorkeeper answers it (docs/honeybee-server.md): 401
+ * for `invalid_client`, 500 for `server_error`, 503 for `temporarily_unavailable`, 400
+ * otherwise. `unauthorized_client` depends on the Doorkeeper version: the token endpoint takes
+ * it from the profile (`DoorkeeperProfile.unauthorizedClientStatus`).
  */
 export function oauthErrorStatus(error: OAuthErrorCode): number {
   switch (error) {

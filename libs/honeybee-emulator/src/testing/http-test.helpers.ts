@@ -57,6 +57,28 @@ export function apiGet(
   });
 }
 
+/**
+ * POSTs `body` (sent as it is: a test may send malformed JSON) to a Partners API URL with a
+ * Bearer token, `Accept` and `Content-Type` `application/json`.
+ */
+export function apiPost(
+  url: string,
+  token: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<TestResponse> {
+  return send(url, {
+    method: 'POST',
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${token}`,
+      ...headers,
+    },
+    body,
+  });
+}
+
 /** What happened to a request sent with {@link rawRequest}. */
 export type RawOutcome =
   | {

@@ -8,12 +8,7 @@ import {
 import { HoneybeeEmulator } from '../honeybee-emulator.js';
 import type { JwtAlgorithm } from './jwt-keys.js';
 import { apiGet, basic, postForm, send } from '../testing/http-test.helpers.js';
-
-const APP = {
-  clientId: 'app',
-  clientSecret: 'app-secret',
-  scopes: ['prescriptions:read', 'orders:write'],
-};
+import { APP } from '../testing/emulator.fixtures.js';
 
 describe.each<JwtAlgorithm>(['RS256', 'ES256'])('JWT mode (%s)', (algorithm) => {
   let emu: HoneybeeEmulator;

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { epochSeconds } from '../clock.js';
 import type { Clock } from '../clock.js';
 import type { ClientRegistry, RegisteredClient } from '../clients/client.registry.js';
-import type { EmulatorSettings } from '../emulator.options.js';
-import { refusal } from '../oauth/oauth-errors.js';
-import type { OAuthRefusal } from '../oauth/oauth-errors.js';
+import type { DoorkeeperProfile } from '../doorkeeper.profile.js';
+import { refusal } from '../emulator.errors.js';
+import type { OAuthRefusal } from '../emulator.errors.js';
 import { newJti } from './jwt-keys.js';
-import type { JwtKeyRing } from './jwt-keys.js';
+import type { JwtAlgorithm, JwtKeyRing } from './jwt-keys.js';
 import type { IssuedToken, TokenStore } from './token.store.js';
 
 /** What Ruby's `String#split` splits on: ASCII whitespace. */
@@ -31,13 +31,38 @@ export type ScopeResolution =
   | { readonly ok: true; readonly scopes: string[] }
   | { readonly ok: false; readonly refusal: OAuthRefusal };
 
+/**
+ * What *revoke previous token* revokes when a client gets a new token.
+ * - `sameScopes`: the client's newest still-valid token with the same scopes (Doorkeeper's
+ *   `revoke_previous_client_credentials_token`).
+ * - `allScopes`: every still-valid token of the client, whatever its scopes.
+ */
+export type RevokePreviousMode = 'sameScopes' | 'allScopes';
+
+/**
+ * The settings the issuer follows (the emulator's settings extend them). The switches among
+ * them change while the emulator runs.
+ */
+export interface IssuerSettings {
+  /** The Doorkeeper version answered like (fixed at start). */
+  readonly profile: DoorkeeperProfile;
+  tokenReuse: boolean;
+  tokenReuseLimitPercent: number;
+  revokePreviousToken: RevokePreviousMode | false;
+  rejectScopelessRequests: boolean;
+  /** The server's scopes; `undefined`: the union of the clients' scopes. */
+  readonly serverScopes: readonly string[] | undefined;
+  /** JWT mode's settings; `undefined`: opaque tokens. */
+  readonly jwt: { algorithm: JwtAlgorithm; audience: string | string[]; typ: string } | undefined;
+}
+
 /** What the issuer needs from its emulator. */
 export interface TokenIssuerDeps {
   readonly clock: Clock;
   readonly clients: ClientRegistry;
   readonly tokens: TokenStore;
   readonly keys: JwtKeyRing;
-  readonly settings: EmulatorSettings;
+  readonly settings: IssuerSettings;
   /** The issuer identifier (`iss`). */
   readonly issuer: () => string;
 }

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HoneybeeEmulator } from '../honeybee-emulator.js';
-import { apiGet, send } from '../testing/http-test.helpers.js';
+import { apiGet, apiPost } from '../testing/http-test.helpers.js';
 
 interface Received {
   readonly method: string;
@@ -143,15 +143,11 @@ describe('webhook sender', () => {
     });
     const token = (await emu.issueToken('app', ['prescriptions:read'])).access_token;
     const arrived = receiver.next();
-    const res = await send(`${emu.apiBaseUrl}/simulate`, {
-      method: 'POST',
-      headers: {
-        Accept: 'application/json',
-        Authorization: `Bearer ${token}`,
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify({ event_type: 'RX_UPDATED', patient_id: 'p_2' }),
-    });
+    const res = await apiPost(
+      `${emu.apiBaseUrl}/simulate`,
+      token,
+      JSON.stringify({ event_type: 'RX_UPDATED', patient_id: 'p_2' }),
+    );
     expect(res.status).toBe(202);
     const hit = await arrived;
     expect(hit.body).toMatchObject({

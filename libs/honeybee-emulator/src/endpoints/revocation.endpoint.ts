@@ -1,8 +1,7 @@
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
-import { jsonResponse, middlewareResponse, requestParams } from '../http/http-utils.js';
+import { jsonResponse } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
-import { authenticateClient, multipleClientAuthRefusal } from './client-auth.js';
-import { oauthErrorResponse } from './oauth-errors.js';
+import { readClientRequest } from '../oauth/client-auth.js';
 
 /** Doorkeeper's description when a revocation is refused. */
 export const REVOKE_UNAUTHORIZED_DESCRIPTION = 'You are not authorized to revoke this token';
@@ -18,12 +17,9 @@ export function handleRevocationRequest(
   ctx: EmulatorContext,
   req: EmulatorRequest,
 ): EmulatorResponse {
-  const { profile } = ctx.settings;
-  const parsed = requestParams(req);
-  if (!parsed.ok) return middlewareResponse(400);
-  const { params } = parsed;
-  const auth = authenticateClient(ctx.clients, profile, req.headers, parsed);
-  if (auth.kind === 'both') return oauthErrorResponse(multipleClientAuthRefusal(profile));
+  const read = readClientRequest(ctx.clients, ctx.settings.profile, req);
+  if (!read.ok) return read.response;
+  const { params, auth } = read;
   const forbidden = jsonResponse(403, {
     error: 'unauthorized_client',
     error_description: REVOKE_UNAUTHORIZED_DESCRIPTION,

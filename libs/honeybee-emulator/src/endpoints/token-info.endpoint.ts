@@ -2,7 +2,7 @@ import { epochSeconds } from '../clock.js';
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
 import { jsonResponse, presentedBearerToken } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
-import { invalidTokenJsonResponse } from './oauth-errors.js';
+import { invalidTokenJsonResponse } from '../oauth/oauth-errors.js';
 
 /** Body of a 200 from `GET /oauth/token/info` (note: `scope` is an array here). */
 export interface TokenInfoBody {

@@ -8,9 +8,9 @@ import { DelayScheduler } from '../faults/delay.scheduler.js';
 import { writeFaultResponse } from '../faults/fault.responder.js';
 import type { FaultInjector } from '../faults/faults.js';
 import type { RailsFraming } from '../doorkeeper.profile.js';
-import { OAUTH_ERROR_DESCRIPTIONS } from '../oauth/oauth-errors.js';
-import { jsonResponse, readBody, requestIdFor, weakEtag } from './http-utils.js';
-import type { EmulatorResponse } from './http-utils.js';
+import { OAUTH_ERROR_DESCRIPTIONS } from '../emulator.errors.js';
+import { jsonResponse, readBody, requestIdFor, weakEtag } from '../http/http-utils.js';
+import type { EmulatorResponse } from '../http/http-utils.js';
 import type { RequestRecorder } from './request.recorder.js';
 import { routeFor } from './router.js';
 

@@ -1,15 +1,11 @@
 import { epochSeconds } from '../clock.js';
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
-import {
-  jsonResponse,
-  middlewareResponse,
-  requestParams,
-  presentedBearerToken,
-} from '../http/http-utils.js';
+import { jsonResponse, presentedBearerToken } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
 import type { IssuedToken } from '../tokens/token.store.js';
-import { authenticateClient, multipleClientAuthRefusal } from './client-auth.js';
-import { invalidTokenJsonResponse, oauthErrorResponse, refusal } from './oauth-errors.js';
+import { readClientRequest } from '../oauth/client-auth.js';
+import { invalidTokenJsonResponse, oauthErrorResponse } from '../oauth/oauth-errors.js';
+import { refusal } from '../emulator.errors.js';
 
 /** Body of an introspection response for an active token (`scope` is a string here). */
 export interface ActiveIntrospectionBody {
@@ -43,14 +39,12 @@ export function handleIntrospectionRequest(
   req: EmulatorRequest,
 ): EmulatorResponse {
   const { profile } = ctx.settings;
-  const parsed = requestParams(req);
-  if (!parsed.ok) return middlewareResponse(400);
-  const { params } = parsed;
+  const read = readClientRequest(ctx.clients, profile, req);
+  if (!read.ok) return read.response;
+  const { params, auth } = read;
   const ownOnly = ctx.settings.introspectionOwnApplicationOnly;
   const introspected = ctx.lookupToken(params.token);
 
-  const auth = authenticateClient(ctx.clients, profile, req.headers, parsed);
-  if (auth.kind === 'both') return oauthErrorResponse(multipleClientAuthRefusal(profile));
   if (auth.kind === 'invalid') return oauthErrorResponse(refusal('invalid_client'));
   if (auth.kind === 'authenticated') {
     const allowed = !ownOnly || introspected.token?.clientId === auth.client.clientId;

@@ -1,13 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { HoneybeeEmulator } from '../honeybee-emulator.js';
 import { ManualClock } from '../clock.js';
-import { apiGet, postForm, rawRequest, send } from '../testing/http-test.helpers.js';
+import { apiGet, apiPost, postForm, rawRequest, send } from '../testing/http-test.helpers.js';
+import { APP, doorkeeperChallenge } from '../testing/emulator.fixtures.js';
 
-const CLIENTS = [
-  { clientId: 'app', clientSecret: 'app-secret', scopes: ['prescriptions:read', 'orders:write'] },
-];
-const CHALLENGE = (error: string, description: string): string =>
-  `Bearer realm="Doorkeeper", error="${error}", error_description="${description}"`;
+const CLIENTS = [APP];
 
 describe('Partners API (/v1)', () => {
   let emu: HoneybeeEmulator;
@@ -31,17 +28,7 @@ describe('Partners API (/v1)', () => {
     body: string,
     token = writeToken,
     headers: Record<string, string> = {},
-  ): ReturnType<typeof send> =>
-    send(`${emu.apiBaseUrl}/orders`, {
-      method: 'POST',
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': 'application/json',
-        Authorization: `Bearer ${token}`,
-        ...headers,
-      },
-      body,
-    });
+  ): ReturnType<typeof send> => apiPost(`${emu.apiBaseUrl}/orders`, token, body, headers);
   const validOrder = {
     patient_id: 'p_1',
     medication_request_id: 'mr_p_1_1',
@@ -108,7 +95,9 @@ describe('Partners API (/v1)', () => {
         const res = await apiGet(rxUrl(), token);
         expect(res.status).toBe(401);
         expect(res.text).toBe('');
-        expect(res.headers.get('www-authenticate')).toBe(CHALLENGE('invalid_token', description));
+        expect(res.headers.get('www-authenticate')).toBe(
+          doorkeeperChallenge('invalid_token', description),
+        );
         expect(res.headers.get('x-request-id')).toBeTruthy();
       },
     );
@@ -116,13 +105,13 @@ describe('Partners API (/v1)', () => {
     it('answers 401 "expired" after the lifetime and "revoked" after revocation', async () => {
       emu.revokeToken(fullToken);
       expect((await apiGet(rxUrl(), fullToken)).headers.get('www-authenticate')).toBe(
-        CHALLENGE('invalid_token', 'The access token was revoked'),
+        doorkeeperChallenge('invalid_token', 'The access token was revoked'),
       );
       clock.advanceSeconds(43_200);
       const expired = await apiGet(rxUrl(), readToken);
       expect(expired.status).toBe(401);
       expect(expired.headers.get('www-authenticate')).toBe(
-        CHALLENGE('invalid_token', 'The access token expired'),
+        doorkeeperChallenge('invalid_token', 'The access token expired'),
       );
     });
 
@@ -131,7 +120,7 @@ describe('Partners API (/v1)', () => {
       expect(res.status).toBe(403);
       expect(res.text).toBe('');
       expect(res.headers.get('www-authenticate')).toBe(
-        CHALLENGE(
+        doorkeeperChallenge(
           'insufficient_scope',
           'Access to this resource requires scope "prescriptions:read".',
         ),
@@ -253,15 +242,11 @@ describe('Partners API (/v1)', () => {
 
   describe('POST /v1/simulate (sandbox)', () => {
     it('answers 202', async () => {
-      const res = await send(`${emu.apiBaseUrl}/simulate`, {
-        method: 'POST',
-        headers: {
-          Accept: 'application/json',
-          Authorization: `Bearer ${readToken}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify({ event_type: 'RX_UPDATED', patient_id: 'p_2' }),
-      });
+      const res = await apiPost(
+        `${emu.apiBaseUrl}/simulate`,
+        readToken,
+        JSON.stringify({ event_type: 'RX_UPDATED', patient_id: 'p_2' }),
+      );
       expect(res.status).toBe(202);
       expect(res.json).toEqual({
         simulation: { status: 'accepted', event_type: 'RX_UPDATED', patient_id: 'p_2' },

@@ -13,7 +13,7 @@ import {
 import type { EmulatorResponse } from '../http/http-utils.js';
 import { INVALID_TOKEN_DESCRIPTIONS, bearerChallenge } from '../oauth/oauth-errors.js';
 import type { IssuedToken } from '../tokens/token.store.js';
-import type { ApiRoute } from './api.options.js';
+import type { ApiRoute } from '../api/api.options.js';
 
 interface RouteMatch {
   readonly route: ApiRoute;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FaultEndpoint, FaultKind } from '../faults/faults.js';
-import { parseBasicAuth } from './http-utils.js';
+import { parseBasicAuth } from '../http/http-utils.js';
 
 /** Where a request was recorded: a {@link FaultEndpoint}, or `other` for unknown paths. */
 export type RecordedEndpoint = FaultEndpoint | 'other';

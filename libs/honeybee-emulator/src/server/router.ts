@@ -1,18 +1,18 @@
 import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
 import type { FaultEndpoint } from '../faults/faults.js';
-import { API_PREFIX, handleApiRequest } from '../api/partners-api.js';
+import { API_PREFIX, handleApiRequest } from '../endpoints/partners-api.js';
 import {
   JWKS_PATH,
   METADATA_PATH,
   handleJwksRequest,
   handleMetadataRequest,
-} from '../oauth/discovery.endpoint.js';
-import { handleIntrospectionRequest } from '../oauth/introspection.endpoint.js';
-import { handleRevocationRequest } from '../oauth/revocation.endpoint.js';
-import { handleTokenInfoRequest } from '../oauth/token-info.endpoint.js';
-import { handleTokenRequest } from '../oauth/token.endpoint.js';
-import { middlewareResponse } from './http-utils.js';
-import type { EmulatorResponse } from './http-utils.js';
+} from '../endpoints/discovery.endpoint.js';
+import { handleIntrospectionRequest } from '../endpoints/introspection.endpoint.js';
+import { handleRevocationRequest } from '../endpoints/revocation.endpoint.js';
+import { handleTokenInfoRequest } from '../endpoints/token-info.endpoint.js';
+import { handleTokenRequest } from '../endpoints/token.endpoint.js';
+import { middlewareResponse } from '../http/http-utils.js';
+import type { EmulatorResponse } from '../http/http-utils.js';
 import type { RecordedEndpoint } from './request.recorder.js';
 
 /** An endpoint handler. */

@@ -2,17 +2,12 @@ import { HoneybeeEmulator } from '../honeybee-emulator.js';
 import { ManualClock } from '../clock.js';
 import { HoneybeeEmulatorError } from '../emulator.errors.js';
 import type { HoneybeeEmulatorOptions } from '../emulator.options.js';
-import { OAUTH_ERROR_DESCRIPTIONS } from './oauth-errors.js';
+import { OAUTH_ERROR_DESCRIPTIONS } from '../emulator.errors.js';
 import { basic, postForm, send } from '../testing/http-test.helpers.js';
 import type { TestResponse } from '../testing/http-test.helpers.js';
+import { APP as BASE_APP, START } from '../testing/emulator.fixtures.js';
 
-const START = Date.parse('2025-06-24T04:28:55.000Z');
-const APP = {
-  clientId: 'app',
-  clientSecret: 'app-secret',
-  scopes: ['prescriptions:read', 'orders:write'],
-  tokenLifetimeSeconds: 43_200,
-};
+const APP = { ...BASE_APP, tokenLifetimeSeconds: 43_200 };
 // A scope, because the current Doorkeeper refuses a scopeless request from an application with
 // scopes and no default scope (see 'default scopes').
 const CC = { grant_type: 'client_credentials', scope: 'prescriptions:read' };
@@ -31,6 +26,16 @@ describe('POST /oauth/token', () => {
   afterEach(async () => {
     await emu?.stop();
   });
+
+  /** A token response's body: client credentials in the body, `scope` as given or `CC`'s. */
+  async function tokenResponse(scope?: string): Promise<Record<string, unknown>> {
+    const fields = { ...CC, ...BODY_AUTH, ...(scope === undefined ? {} : { scope }) };
+    return (await postForm(emu.tokenUrl, fields)).json as Record<string, unknown>;
+  }
+
+  /** The access token of {@link tokenResponse}. */
+  const accessToken = async (scope?: string): Promise<string> =>
+    (await tokenResponse(scope)).access_token as string;
 
   function expectOAuthError(
     res: TestResponse,
@@ -337,13 +342,9 @@ describe('POST /oauth/token', () => {
   describe('remaining lifetime and token reuse', () => {
     it('reports expires_in as the remaining lifetime and reuses the same token with the original created_at', async () => {
       await start({ tokenReuse: true });
-      const first = (
-        await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'prescriptions:read' })
-      ).json as Record<string, unknown>;
+      const first = await tokenResponse('prescriptions:read');
       clock.advanceSeconds(100);
-      const second = (
-        await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'prescriptions:read' })
-      ).json as Record<string, unknown>;
+      const second = await tokenResponse('prescriptions:read');
       expect(second.access_token).toBe(first.access_token);
       expect(first.expires_in).toBe(43_200);
       expect(second.expires_in).toBe(43_100);
@@ -354,16 +355,11 @@ describe('POST /oauth/token', () => {
 
     it('does not reuse across different scopes, nor an expired token', async () => {
       await start({ tokenReuse: true });
-      const read = (
-        await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'prescriptions:read' })
-      ).json as Record<string, unknown>;
-      const write = (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'orders:write' }))
-        .json as Record<string, unknown>;
+      const read = await tokenResponse('prescriptions:read');
+      const write = await tokenResponse('orders:write');
       expect(write.access_token).not.toBe(read.access_token);
       clock.advanceSeconds(43_200);
-      const later = (
-        await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'prescriptions:read' })
-      ).json as Record<string, unknown>;
+      const later = await tokenResponse('prescriptions:read');
       expect(later.access_token).not.toBe(read.access_token);
       expect(later.expires_in).toBe(43_200);
       expect(later.created_at).toBe(START / 1000 + 43_200);
@@ -371,40 +367,18 @@ describe('POST /oauth/token', () => {
 
     it('matches scopes as a set when reusing', async () => {
       await start({ tokenReuse: true });
-      const a = (
-        await postForm(emu.tokenUrl, {
-          ...CC,
-          ...BODY_AUTH,
-          scope: 'prescriptions:read orders:write',
-        })
-      ).json as Record<string, unknown>;
-      const b = (
-        await postForm(emu.tokenUrl, {
-          ...CC,
-          ...BODY_AUTH,
-          scope: 'orders:write prescriptions:read',
-        })
-      ).json as Record<string, unknown>;
-      expect(b.access_token).toBe(a.access_token);
+      const a = await accessToken('prescriptions:read orders:write');
+      expect(await accessToken('orders:write prescriptions:read')).toBe(a);
     });
 
     it('stops reusing once less than (100 - tokenReuseLimitPercent)% of the lifetime is left', async () => {
       await start({ tokenReuse: true, tokenReuseLimitPercent: 50 });
-      const first = (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH })).json as Record<
-        string,
-        unknown
-      >;
+      const first = await tokenResponse();
       clock.advanceSeconds(21_000); // 22 200 s left, more than half
-      const reused = (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH })).json as Record<
-        string,
-        unknown
-      >;
+      const reused = await tokenResponse();
       expect(reused.access_token).toBe(first.access_token);
       clock.advanceSeconds(1_300); // 20 900 s left, less than half
-      const fresh = (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH })).json as Record<
-        string,
-        unknown
-      >;
+      const fresh = await tokenResponse();
       expect(fresh.access_token).not.toBe(first.access_token);
     });
   });
@@ -417,19 +391,9 @@ describe('POST /oauth/token', () => {
 
     it('revokes the client’s previous token with the same scopes when a new one is issued', async () => {
       await start({ revokePreviousToken: true });
-      const t1 = (
-        (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'prescriptions:read' }))
-          .json as { access_token: string }
-      ).access_token;
-      const other = (
-        (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'orders:write' })).json as {
-          access_token: string;
-        }
-      ).access_token;
-      const t2 = (
-        (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'prescriptions:read' }))
-          .json as { access_token: string }
-      ).access_token;
+      const t1 = await accessToken('prescriptions:read');
+      const other = await accessToken('orders:write');
+      const t2 = await accessToken('prescriptions:read');
       // Token info names no reason (one description for all); the revocation list does.
       expect(await tokenInfoStatus(t1)).toEqual([
         401,
@@ -444,22 +408,15 @@ describe('POST /oauth/token', () => {
 
     it("revokes every previous token of the client in 'allScopes' mode", async () => {
       await start({ revokePreviousToken: 'allScopes' });
-      const read = (
-        (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'prescriptions:read' }))
-          .json as { access_token: string }
-      ).access_token;
+      const read = await accessToken('prescriptions:read');
       await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'orders:write' });
       expect((await tokenInfoStatus(read))[0]).toBe(401);
     });
 
     it('returns the reused token without revoking it when both switches are on', async () => {
       await start({ revokePreviousToken: true, tokenReuse: true });
-      const a = (
-        (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH })).json as { access_token: string }
-      ).access_token;
-      const b = (
-        (await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH })).json as { access_token: string }
-      ).access_token;
+      const a = await accessToken();
+      const b = await accessToken();
       expect(b).toBe(a);
       expect((await tokenInfoStatus(a))[0]).toBe(200);
     });
@@ -478,9 +435,7 @@ describe('POST /oauth/token', () => {
         created_at: START / 1000,
       });
       clock.advanceSeconds(10);
-      const viaHttp = (
-        await postForm(emu.tokenUrl, { ...CC, ...BODY_AUTH, scope: 'prescriptions:read' })
-      ).json as Record<string, unknown>;
+      const viaHttp = await tokenResponse('prescriptions:read');
       expect(viaHttp.access_token).toBe(issued.access_token);
       expect(viaHttp.expires_in).toBe(43_190);
     });

@@ -1,10 +1,7 @@
 import { HoneybeeEmulator } from '../honeybee-emulator.js';
 import { ManualClock } from '../clock.js';
 import { send } from '../testing/http-test.helpers.js';
-
-const START = Date.parse('2025-06-24T04:28:55.000Z');
-const CHALLENGE = (description: string): string =>
-  `Bearer realm="Doorkeeper", error="invalid_token", error_description="${description}"`;
+import { APP, START, doorkeeperChallenge } from '../testing/emulator.fixtures.js';
 
 describe('GET /oauth/token/info', () => {
   let emu: HoneybeeEmulator;
@@ -13,16 +10,7 @@ describe('GET /oauth/token/info', () => {
 
   beforeEach(async () => {
     clock = new ManualClock(START);
-    emu = await HoneybeeEmulator.start({
-      clock,
-      clients: [
-        {
-          clientId: 'app',
-          clientSecret: 'app-secret',
-          scopes: ['prescriptions:read', 'orders:write'],
-        },
-      ],
-    });
+    emu = await HoneybeeEmulator.start({ clock, clients: [APP] });
     token = (await emu.issueToken('app', ['prescriptions:read', 'orders:write'])).access_token;
   });
 
@@ -64,7 +52,9 @@ describe('GET /oauth/token/info', () => {
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('pragma')).toBe('no-cache');
-    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE('The access token is invalid'));
+    expect(res.headers.get('www-authenticate')).toBe(
+      doorkeeperChallenge('invalid_token', 'The access token is invalid'),
+    );
     expect(res.headers.get('x-request-id')).toBeTruthy();
   }
 
@@ -103,6 +93,8 @@ describe('GET /oauth/token/info', () => {
   it('treats tokens of a removed client as unknown', async () => {
     emu.removeClient('app');
     const res = await info(`Bearer ${token}`);
-    expect(res.headers.get('www-authenticate')).toBe(CHALLENGE('The access token is invalid'));
+    expect(res.headers.get('www-authenticate')).toBe(
+      doorkeeperChallenge('invalid_token', 'The access token is invalid'),
+    );
   });
 });

@@ -2,8 +2,9 @@ import type { EmulatorContext, EmulatorRequest } from '../emulator.context.js';
 import { jsonResponse, middlewareResponse, requestParams, unrendered } from '../http/http-utils.js';
 import type { EmulatorResponse } from '../http/http-utils.js';
 import type { GrantType } from '../clients/client.registry.js';
-import { authenticateClient, multipleClientAuthRefusal } from './client-auth.js';
-import { missingParam, oauthErrorResponse, refusal } from './oauth-errors.js';
+import { authenticateClient, multipleClientAuthRefusal } from '../oauth/client-auth.js';
+import { oauthErrorResponse } from '../oauth/oauth-errors.js';
+import { missingParam, refusal } from '../emulator.errors.js';
 
 /**
  * `POST /oauth/token`. Checks run in Doorkeeper's order: readable parameters (a body that does
