@@ -1,8 +1,9 @@
 /**
  * What OpenTelemetry costs on the hot paths: the warm `ScopesGuard` (token-info, every verdict
- * cached; Express and Fastify, autocannon) and the cached-token path (`getAccessToken()` in a
- * loop, and `HoneybeeHttpService` GETs to a local API, each authorized with the cached token),
- * each in four processes side by side (see `TelemetryMode`):
+ * cached) behind Express and Fastify (autocannon), and in process, without the HTTP server's
+ * noise: `canActivate()` called directly, `getAccessToken()` with a cached token, and
+ * `HoneybeeHttpService` GETs to a local API, each authorized with the cached token. Each runs
+ * in four processes side by side (see `TelemetryMode`):
  *
  * - `off`: the module's telemetry disabled, `@opentelemetry/api` never loaded (an application
  *   without the package);
@@ -11,8 +12,8 @@
  *   `AsyncLocalStorage` context manager), the module recording;
  * - `sdk-off`: the same SDK, the module not recording (what the SDK costs by itself).
  *
- * One child process per server (pinned to CPU 1), autocannon in this process (CPU 0), a warm-up
- * round, then the processes interleaved round by round. Ratios are paired: the median over
+ * One child process per server or in-process subject (pinned to CPU 1), autocannon in this
+ * process (CPU 0), a warm-up round, then the processes interleaved round by round. Ratios are paired: the median over
  * rounds of (this ÷ `off`, same round); "CPU" ratios compare CPU time per request, which other
  * load on the machine disturbs much less than throughput.
  *
@@ -23,6 +24,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { HoneybeeEmulator } from 'honeybee-emulator';
 import { intFromEnv, machineLine } from './lib/env.js';
+import type { HotPathConfig, HotPathMeasure } from './lib/hot-path-child.js';
 import type { InboundAppConfig } from './lib/inbound-app.js';
 import { PIN, load, pinSelf, spawnTsx, stopChild } from './lib/load.js';
 import type { TelemetryMode } from './lib/opentelemetry-sdk.js';
@@ -40,7 +42,7 @@ const LABELS: Record<TelemetryMode, string> = {
   'sdk-off': 'SDK registered, module not recording',
 };
 const INBOUND_APP = fileURLToPath(new URL('./lib/inbound-app.ts', import.meta.url));
-const TOKEN_CHILD = fileURLToPath(new URL('./lib/token-path-child.ts', import.meta.url));
+const HOT_PATH_CHILD = fileURLToPath(new URL('./lib/hot-path-child.ts', import.meta.url));
 
 /** One measurement: operations per second and CPU µs per operation of the measured process. */
 interface Sample {
@@ -138,44 +140,51 @@ async function inbound(emu: HoneybeeEmulator, tokens: string[]): Promise<void> {
   }
 }
 
-async function cachedToken(emu: HoneybeeEmulator): Promise<void> {
-  const subjects: Subject[] = [];
-  const http: Subject[] = [];
+/** What each in-process measurement calls, and its table's title and unit. */
+const IN_PROCESS = [
+  ['guard', 'Warm ScopesGuard: `canActivate()` called directly (no HTTP server)', 'call'],
+  ['token', 'Cached token: `getAccessToken()` back to back', 'call'],
+  [
+    'http',
+    'Cached token: `HoneybeeHttpService` GET to a local API, one at a time (client and API in one process)',
+    'request',
+  ],
+] as const;
+
+async function inProcess(emu: HoneybeeEmulator, callerToken: string): Promise<void> {
+  const children: { mode: TelemetryMode; child: ChildProcess }[] = [];
   try {
     for (const mode of MODES) {
-      const { child } = await spawnTsx<{ ready: boolean }>(TOKEN_CHILD, {
-        BENCH_TOKEN_PATH: JSON.stringify({ tokenUrl: emu.tokenUrl, telemetry: mode }),
+      const config: HotPathConfig = { tokenUrl: emu.tokenUrl, callerToken, telemetry: mode };
+      const { child } = await spawnTsx<{ ready: boolean }>(HOT_PATH_CHILD, {
+        BENCH_HOT_PATH: JSON.stringify(config),
       });
-      subjects.push({ mode, child, samples: [] });
-      http.push({ mode, child, samples: [] });
+      children.push({ mode, child });
     }
-    type Measured = { count: number; cpuUs: number };
-    const measure = async (s: Subject, type: 'token' | 'http'): Promise<Sample> => {
+    const subjects = IN_PROCESS.map(() =>
+      children.map(({ mode, child }): Subject => ({ mode, child, samples: [] })),
+    );
+    const measure = async (s: Subject, type: string): Promise<Sample> => {
       const ms = SECONDS * 500;
-      const { count, cpuUs } = await ask<Measured>(s.child, { type, ms });
+      const { count, cpuUs } = await ask<HotPathMeasure>(s.child, { type, ms });
       return { opsPerSecond: (count / ms) * 1000, cpuUsPerOp: cpuUs / Math.max(1, count) };
     };
-    for (const s of subjects) {
-      await measure(s, 'token');
-      await measure(s, 'http');
-    }
-    for (let r = 0; r < ROUNDS; r++) {
-      for (let i = 0; i < subjects.length; i++) {
-        subjects[i]!.samples.push(await measure(subjects[i]!, 'token'));
-        http[i]!.samples.push(await measure(http[i]!, 'http'));
+    for (let r = 0; r <= ROUNDS; r++) {
+      for (let i = 0; i < children.length; i++) {
+        for (const [k, [type]] of IN_PROCESS.entries()) {
+          const sample = await measure(subjects[k]![i]!, type);
+          if (r > 0) subjects[k]![i]!.samples.push(sample); // round 0: warm-up
+        }
       }
-      console.error(`  cached token: round ${r + 1}/${ROUNDS} done`);
+      if (r > 0) console.error(`  in process: round ${r}/${ROUNDS} done`);
     }
-    console.log('### Cached token: `getAccessToken()` back to back\n');
-    console.log(table(HEADER('telemetry', 'call'), rows(subjects, 'call')));
-    console.log('');
-    console.log(
-      '### Cached token: `HoneybeeHttpService` GET to a local API, one at a time (client and API in one process)\n',
-    );
-    console.log(table(HEADER('telemetry', 'request'), rows(http, 'request')));
-    console.log('');
+    for (const [k, [, title, unit]] of IN_PROCESS.entries()) {
+      console.log(`### ${title}\n`);
+      console.log(table(HEADER('telemetry', unit), rows(subjects[k]!, unit)));
+      console.log('');
+    }
   } finally {
-    await Promise.all(subjects.map((s) => stopChild(s.child)));
+    await Promise.all(children.map(({ child }) => stopChild(child)));
   }
 }
 
@@ -197,10 +206,10 @@ async function main(): Promise<void> {
     }
     console.log('## Telemetry overhead on the hot paths\n');
     console.log(
-      `${machineLine()} · autocannon ${CONNECTIONS} connections, pipelining 1, ${SECONDS} s per measurement (token path: ${SECONDS / 2} s per measurement), ${ROUNDS} rounds after a warm-up round, processes interleaved${PIN ? ', servers pinned to CPU 1 and autocannon to CPU 0' : ''}\n`,
+      `${machineLine()} · autocannon ${CONNECTIONS} connections, pipelining 1, ${SECONDS} s per measurement (in process: ${SECONDS / 2} s per measurement), ${ROUNDS} rounds after a warm-up round, processes interleaved${PIN ? ', servers pinned to CPU 1 and autocannon to CPU 0' : ''}\n`,
     );
     await inbound(emu, tokens);
-    await cachedToken(emu);
+    await inProcess(emu, tokens[0]!);
     console.log(
       '"vs off" is the paired median of (ops/s ÷ the same round\'s ops/s with telemetry off); ' +
         '"CPU-bound" ratios are (the other\'s CPU per operation ÷ this one\'s), the throughput ' +
