@@ -13,7 +13,8 @@
  * - `sdk-off`: the same SDK, the module not recording (what the SDK costs by itself).
  *
  * One child process per server or in-process subject (pinned to CPU 1), autocannon in this
- * process (CPU 0), a warm-up round, then the processes interleaved round by round. Ratios are paired: the median over
+ * process (CPU 0), a warm-up round, then the processes interleaved round by round, each round
+ * starting one process later. Ratios are paired: the median over
  * rounds of (this ÷ `off`, same round); "CPU" ratios compare CPU time per request, which other
  * load on the machine disturbs much less than throughput.
  *
@@ -54,6 +55,12 @@ interface Subject {
   mode: TelemetryMode;
   child: ChildProcess;
   samples: Sample[];
+}
+
+/** `items` starting at index `round` (modulo their number). */
+function rotated<T>(items: readonly T[], round: number): T[] {
+  const start = round % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
 }
 
 function ask<T>(child: ChildProcess, msg: object): Promise<T> {
@@ -126,7 +133,8 @@ async function inbound(emu: HoneybeeEmulator, tokens: string[]): Promise<void> {
       };
       for (const s of subjects) await measure(s); // warm-up: JIT, every verdict cached
       for (let r = 0; r < ROUNDS; r++) {
-        for (const s of subjects) s.samples.push(await measure(s));
+        // Each round starts one process later, so that no process always follows the same one.
+        for (const s of rotated(subjects, r)) s.samples.push(await measure(s));
         console.error(`  ${adapter}: round ${r + 1}/${ROUNDS} done`);
       }
       console.log(
@@ -170,7 +178,7 @@ async function inProcess(emu: HoneybeeEmulator, callerToken: string): Promise<vo
       return { opsPerSecond: (count / ms) * 1000, cpuUsPerOp: cpuUs / Math.max(1, count) };
     };
     for (let r = 0; r <= ROUNDS; r++) {
-      for (let i = 0; i < children.length; i++) {
+      for (const i of rotated([...children.keys()], r)) {
         for (const [k, [type]] of IN_PROCESS.entries()) {
           const sample = await measure(subjects[k]![i]!, type);
           if (r > 0) subjects[k]![i]!.samples.push(sample); // round 0: warm-up
