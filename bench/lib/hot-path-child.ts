@@ -118,7 +118,7 @@ async function measure(
 }
 
 const CALLS: Record<string, [() => Promise<unknown>, number]> = {
-  guard: [() => guard.canActivate(guardedCall()), 1000],
+  guard: [async () => guard.canActivate(guardedCall()), 1000],
   token: [() => tokens.getAccessToken(), 1000],
   http: [() => firstValueFrom(http.get('/rx')), 1],
 };

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { markVerified, verifiedEarlier } from './verified-request.marker.js';
 
 describe('verified-request marker', () => {
@@ -14,10 +15,13 @@ describe('verified-request marker', () => {
     expect(verifiedEarlier({}, 'tok', configA)).toBeUndefined();
   });
 
-  it('is invisible to JSON and enumeration', () => {
+  it('never shows the token: not to JSON, enumeration, inspection or a spread', () => {
     const request = { path: '/x' };
-    markVerified(request, 'tok', principal, configA);
+    const token = 'marker-token-value';
+    markVerified(request, token, principal, configA);
     expect(Object.keys(request)).toEqual(['path']);
     expect(JSON.stringify(request)).toBe('{"path":"/x"}');
+    expect(inspect(request, { depth: 5, showHidden: true })).not.toContain(token);
+    expect(inspect({ ...request }, { depth: 5, showHidden: true })).not.toContain(token);
   });
 });
