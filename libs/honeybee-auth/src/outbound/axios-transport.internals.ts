@@ -173,33 +173,57 @@ export function scrubTransport(outcome: Outcome, tokens: readonly string[]): voi
       : isAxiosError(outcome.error)
         ? (outcome.error.request as unknown)
         : undefined;
-  const mask = (text: string) =>
-    tokens.reduce((t, token) => t.split(token).join(maskToken(token)), text);
-  const seen = new Set<object>();
-  const visit = (value: unknown): void => {
-    if (value === null || typeof value !== 'object' || seen.has(value)) return;
-    seen.add(value);
-    const o = value as Record<string | symbol, unknown>;
-    if (typeof o._header === 'string') o._header = mask(o._header);
-    const optionHeaders = (o._options as { headers?: Record<string, unknown> } | undefined)
-      ?.headers;
-    for (const [name, v] of Object.entries(optionHeaders ?? {})) {
-      if (typeof v === 'string') optionHeaders![name] = mask(v);
+  const masks = tokens.map((token) => maskToken(token));
+  const mask = (text: string): string => {
+    let out = text;
+    for (let i = 0; i < tokens.length; i++) {
+      if (out.includes(tokens[i]!)) out = out.split(tokens[i]!).join(masks[i]!);
     }
-    for (const sym of Object.getOwnPropertySymbols(o)) {
-      if (sym.description !== 'kOutHeaders') continue;
-      const entry = (o[sym] as Record<string, [string, unknown]> | null)?.authorization;
-      if (entry && typeof entry[1] === 'string') entry[1] = mask(entry[1]);
-    }
-    visit(o._currentRequest);
-    const socket = o.socket as Record<symbol, unknown> | null | undefined;
-    if (socket && typeof socket === 'object') {
-      for (const sym of Object.getOwnPropertySymbols(socket)) {
-        if (sym.description === 'axios.http.currentReq') visit(socket[sym]);
-      }
-    }
+    return out;
   };
-  visit(request);
+  scrub(request, mask, new Set());
+}
+
+/** One transport object of {@link scrubTransport} and what it leads to. */
+function scrub(value: unknown, mask: (text: string) => string, seen: Set<object>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  const o = value as Record<string | symbol, unknown>;
+  if (typeof o._header === 'string') o._header = mask(o._header);
+  const optionHeaders = (o._options as { headers?: Record<string, unknown> } | undefined)?.headers;
+  if (optionHeaders) {
+    for (const name of Object.keys(optionHeaders)) {
+      const v = optionHeaders[name];
+      if (typeof v === 'string') optionHeaders[name] = mask(v);
+    }
+  }
+  const outHeaders = ownSymbolValue(o, 'kOutHeaders') as Record<string, [string, unknown]> | null;
+  const entry = outHeaders?.authorization;
+  if (entry && typeof entry[1] === 'string') entry[1] = mask(entry[1]);
+  scrub(o._currentRequest, mask, seen);
+  const socket = o.socket as Record<symbol, unknown> | null | undefined;
+  if (socket && typeof socket === 'object') {
+    scrub(ownSymbolValue(socket, 'axios.http.currentReq'), mask, seen);
+  }
+}
+
+/**
+ * Symbols of Node and axios found by description, remembered: they are module-level symbols, the
+ * same on every request and socket, and scanning a socket's own symbols on every request cost
+ * more than the rest of the scrub.
+ */
+const knownSymbols = new Map<string, symbol>();
+
+/** The value of `o`'s own symbol-keyed property described `description`, or `undefined`. */
+function ownSymbolValue(o: Record<symbol, unknown>, description: string): unknown {
+  const known = knownSymbols.get(description);
+  if (known !== undefined && Object.hasOwn(o, known)) return o[known];
+  for (const sym of Object.getOwnPropertySymbols(o)) {
+    if (sym.description !== description) continue;
+    knownSymbols.set(description, sym);
+    return o[sym];
+  }
+  return undefined;
 }
 
 /**

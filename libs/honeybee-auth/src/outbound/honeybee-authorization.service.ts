@@ -43,7 +43,12 @@ interface Grant {
   /** The request's `honeybee.scopes`, `undefined` for the module's default scopes. */
   readonly scopes: string[] | undefined;
   readonly token: string;
+  /** What the origin was computed from (see {@link sameTarget}). */
+  readonly target: Target;
 }
+
+/** The fields of a request config that decide where it goes (see `requestUrlOf`). */
+type Target = Pick<AxiosRequestConfig, 'baseURL' | 'url' | 'allowAbsoluteUrls' | 'socketPath'>;
 
 /**
  * Puts Honeybee authorization on an axios instance you own, for example the one behind an
@@ -158,6 +163,7 @@ export class HoneybeeAuthorization {
       origin: url.origin,
       scopes: scopes && [...scopes],
       token,
+      target: targetOf(config),
     });
     return config;
   };
@@ -167,7 +173,7 @@ export class HoneybeeAuthorization {
     const adapter: AxiosAdapter = async (config) => {
       const headers = config.headers;
       // Interceptors that ran after ours may have pointed the request elsewhere.
-      if (requestOriginOf(config) !== grant.origin) {
+      if (!sameTarget(config, grant.target) && requestOriginOf(config) !== grant.origin) {
         if (headers.get('authorization') === bearer(grant.token)) {
           headers.delete('authorization');
           this.withheld.add(WithheldReason.originChanged);
@@ -185,8 +191,7 @@ export class HoneybeeAuthorization {
         () => bearer(token),
         this.countRedirect,
       );
-      recordRedirects(config);
-      const dispatch = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
+      const dispatch = adapterFor(inner, config);
       const send = async (): Promise<Outcome> => {
         let outcome: Outcome;
         try {
@@ -234,6 +239,38 @@ export class HoneybeeAuthorization {
     authorizingAdapters.set(adapter, inner);
     return adapter;
   }
+}
+
+function targetOf(config: Target): Target {
+  const { baseURL, url, allowAbsoluteUrls, socketPath } = config;
+  return { baseURL, url, allowAbsoluteUrls, socketPath };
+}
+
+/** Whether `config` still has the fields its origin was computed from: the same origin then. */
+function sameTarget(config: Target, target: Target): boolean {
+  return (
+    config.url === target.url &&
+    config.baseURL === target.baseURL &&
+    config.allowAbsoluteUrls === target.allowAbsoluteUrls &&
+    config.socketPath === target.socketPath
+  );
+}
+
+/** axios's Node `http` adapter. */
+const HTTP_ADAPTER = getAdapter('http', undefined);
+
+/**
+ * The adapter axios resolves for `config`; any but the `http` adapter (the fetch adapter above
+ * all) resolved again after {@link recordRedirects}, which only the fetch adapter needs.
+ */
+function adapterFor(
+  inner: AxiosRequestConfig['adapter'],
+  config: InternalAxiosRequestConfig,
+): AxiosAdapter {
+  const adapter = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
+  if (adapter === HTTP_ADAPTER) return adapter;
+  recordRedirects(config);
+  return getAdapter(inner ?? DEFAULT_ADAPTERS, config);
 }
 
 /** Ends `replay` with `result` and the status of `outcome`'s answer; returns `outcome`. */
