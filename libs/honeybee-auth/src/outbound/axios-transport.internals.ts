@@ -34,8 +34,12 @@ export function responseOf(outcome: Outcome): AxiosResponse | undefined {
 
 type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>;
 
-/** Redirect guards installed here → the caller's own hook they run first. */
-const guarded = new WeakMap<BeforeRedirect, AxiosRequestConfig['beforeRedirect']>();
+/**
+ * On a redirect guard installed here: the caller's own hook it runs first. A property of the
+ * guard, not a WeakMap entry: one per request would be an ephemeron for every GC to process.
+ */
+const USER_HOOK = Symbol('honeybee-auth:user-redirect-hook');
+type Guard = BeforeRedirect & { [USER_HOOK]?: AxiosRequestConfig['beforeRedirect'] };
 
 /**
  * A `beforeRedirect` that removes `authorization` from the next hop's headers when the redirect
@@ -70,7 +74,7 @@ export function guardRedirects(
       }
     }
   };
-  guarded.set(guard, userHook);
+  (guard as Guard)[USER_HOOK] = userHook;
   return guard;
 }
 
@@ -79,7 +83,9 @@ export function withoutRedirectGuard(
   hook: AxiosRequestConfig['beforeRedirect'],
 ): AxiosRequestConfig['beforeRedirect'] {
   let current = hook;
-  while (current !== undefined && guarded.has(current)) current = guarded.get(current);
+  while (current !== undefined && Object.hasOwn(current, USER_HOOK)) {
+    current = (current as Guard)[USER_HOOK];
+  }
   return current;
 }
 

@@ -132,9 +132,7 @@ export class HoneybeeAuthorization {
     if (MASKED_BEARER.test(String(headers.get('authorization') ?? ''))) {
       headers.delete('authorization');
     }
-    while (finishedAdapters.has(config.adapter as object)) {
-      config.adapter = authorizingAdapters.get(config.adapter as object);
-    }
+    while (isFinished(config.adapter)) config.adapter = config.adapter[WRAPS];
     const ownRedirectHook = withoutRedirectGuard(config.beforeRedirect);
     if (ownRedirectHook !== config.beforeRedirect) config.beforeRedirect = ownRedirectHook;
 
@@ -170,7 +168,7 @@ export class HoneybeeAuthorization {
 
   /** Wraps the request's adapter; see the class comment for what it adds. */
   private authorizingAdapter(inner: AxiosRequestConfig['adapter'], grant: Grant): AxiosAdapter {
-    const adapter: AxiosAdapter = async (config) => {
+    const adapter: AuthorizingAdapter = async (config) => {
       const headers = config.headers;
       // Interceptors that ran after ours may have pointed the request elsewhere.
       if (!sameTarget(config, grant.target) && requestOriginOf(config) !== grant.origin) {
@@ -178,7 +176,7 @@ export class HoneybeeAuthorization {
           headers.delete('authorization');
           this.withheld.add(WithheldReason.originChanged);
         }
-        finishedAdapters.add(adapter);
+        adapter[FINISHED] = true;
         return getAdapter(inner ?? DEFAULT_ADAPTERS, config)(config);
       }
 
@@ -233,10 +231,10 @@ export class HoneybeeAuthorization {
       } finally {
         maskAuthorization(headers, used);
         for (const outcome of outcomes) scrubTransport(outcome, used);
-        finishedAdapters.add(adapter);
+        adapter[FINISHED] = true;
       }
     };
-    authorizingAdapters.set(adapter, inner);
+    adapter[WRAPS] = inner;
     return adapter;
   }
 }
@@ -283,10 +281,22 @@ function ended(
   return outcome;
 }
 
-/** Adapters installed by {@link HoneybeeAuthorization} → the request's own adapter they wrap. */
-const authorizingAdapters = new WeakMap<object, AxiosRequestConfig['adapter']>();
-/** Those whose exchange is over (or was sent elsewhere): a config that holds one is re-sent. */
-const finishedAdapters = new WeakSet<object>();
+/**
+ * On an adapter installed by {@link HoneybeeAuthorization}: the request's own adapter it wraps
+ * (`WRAPS`), and whether its exchange is over or was sent elsewhere (`FINISHED`: a config that
+ * holds it is being sent again). Properties of the adapter, not WeakMap entries: one per
+ * request would be an ephemeron for every GC to process.
+ */
+const WRAPS = Symbol('honeybee-auth:wraps');
+const FINISHED = Symbol('honeybee-auth:finished');
+type AuthorizingAdapter = AxiosAdapter & {
+  [WRAPS]?: AxiosRequestConfig['adapter'];
+  [FINISHED]?: true;
+};
+
+function isFinished(adapter: unknown): adapter is AuthorizingAdapter {
+  return typeof adapter === 'function' && (adapter as AuthorizingAdapter)[FINISHED] === true;
+}
 
 function bearer(token: string): string {
   return `Bearer ${token}`;
