@@ -62,6 +62,7 @@ export function targetTable(results: readonly TargetResult[], withScenario: bool
         ? [r.scenario, r.target, r.measured, verdict(r.met)]
         : [r.target, r.measured, verdict(r.met)],
     ),
+    withScenario ? 2 : 1,
   );
 }
 
