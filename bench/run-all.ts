@@ -114,10 +114,14 @@ const summary = [
 ].join('\n');
 console.log(`\n${summary}`);
 
-const command = `npm run bench --${process.argv
-  .slice(2)
-  .map((a) => ` ${a}`)
-  .join('')}`;
+/** The command as typed, with the BENCH_* variables it ran with. */
+const command = [
+  ...Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_'))
+    .map(([k, v]) => `${k}=${v}`),
+  'npm run bench',
+  ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+].join(' ');
 if (values.out) {
   const parts = [`# honeybee-auth benchmarks (raw output)\n\n${startLine}\n`];
   for (const r of runs)
