@@ -18,12 +18,12 @@
 import { createPublicKey } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HoneybeeEmulator } from 'honeybee-emulator';
 import { intFromEnv, machineLine } from './lib/env.js';
 import type { InboundAppConfig, InboundVariant } from './lib/inbound-app.js';
 import { PIN, load, pinSelf, spawnTsx, stopChild } from './lib/load.js';
+import { PROFILE_DIR as PROFILES } from './lib/profiler.js';
 import type { LoadResult } from './lib/load.js';
 import { fmt, median, ratio, table } from './lib/stats.js';
 import { atLeast, printTargets, target } from './lib/summary.js';
@@ -41,7 +41,7 @@ const TOKENS = 64;
 /** Verdict-cache size of the uncached jwt variant: far below TOKENS, so every request misses. */
 const UNCACHED_MAX_ENTRIES = 1;
 const APP = fileURLToPath(new URL('./lib/inbound-app.ts', import.meta.url));
-const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
+const PROFILE_DIR = fileURLToPath(PROFILES);
 const PROFILE = new Set((process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean));
 /**
  * Other checkouts of this repository (comma-separated, each with a bench/ like this one), e.g.
@@ -273,7 +273,6 @@ async function main(): Promise<void> {
         for (const s of rotated(servers, r)) s.results.push(await measure(s, pipelining));
         console.error(`  pipelining ${pipelining}: round ${r + 1}/${ROUNDS} done`);
       }
-      if (profiled.length > 0) mkdirSync(PROFILE_DIR, { recursive: true });
       for (const s of profiled) {
         const file = `${PROFILE_DIR}${s.adapter}-${s.variant}-p${pipelining}.cpuprofile`;
         await ask(s.child, { type: 'profile-stop', file });

@@ -8,16 +8,20 @@
  * algorithms })` on the same tokens, the JWKS fetched once. One call at a time (awaited), a
  * warm-up round, then the two interleaved round by round (each round starting with the other).
  *
- *   npx tsx bench/jwt-floor.ts      (BENCH_ROUNDS=7 BENCH_DURATION=2)
+ *   npx tsx bench/jwt-floor.ts
+ *   (BENCH_ROUNDS=7 BENCH_DURATION=2; BENCH_PROFILE=1 writes CPU profiles of the last round to
+ *    bench/profiles/jwt-floor-jose.cpuprofile and jwt-floor-guard.cpuprofile)
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { fileURLToPath } from 'node:url';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { HoneybeeAuthModule, ScopesGuard } from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator } from 'honeybee-emulator';
 import { intFromEnv, machineLine } from './lib/env.js';
 import { guardContext } from './lib/guard-context.js';
+import { CpuProfiler, PROFILE_DIR } from './lib/profiler.js';
 import { fmt, median, ratio, table } from './lib/stats.js';
 import { atLeast, printTargets, target } from './lib/summary.js';
 
@@ -27,6 +31,7 @@ const TOKENS = 64;
 /** Ours ÷ jose in operations per second must be at least this (≤ 1.25× jose's time). */
 const TARGET = 0.8;
 const AUDIENCE = 'honeybee-partners';
+const PROFILE = process.env.BENCH_PROFILE === '1';
 
 interface Sample {
   opsPerSecond: number;
@@ -34,6 +39,8 @@ interface Sample {
 }
 
 interface Subject {
+  /** Names its profile. */
+  id: string;
   name: string;
   call: (token: string) => Promise<unknown>;
   samples: Sample[];
@@ -97,6 +104,7 @@ async function main(): Promise<void> {
       const jwks = createRemoteJWKSet(new URL(emu.jwksUri));
       const subjects: Subject[] = [
         {
+          id: 'jose',
           name: 'jose `jwtVerify` (the floor)',
           call: (token) =>
             jwtVerify(token, jwks, {
@@ -107,6 +115,7 @@ async function main(): Promise<void> {
           samples: [],
         },
         {
+          id: 'guard',
           name: 'ScopesGuard jwt RS256, every call a cache miss',
           call: async (token) => {
             if (!(await guard.canActivate(guardContext(token)))) throw new Error('refused');
@@ -118,7 +127,12 @@ async function main(): Promise<void> {
       const jwksBefore = emu.requests('jwks').length;
       for (let r = 0; r < ROUNDS; r++) {
         const order = r % 2 === 0 ? subjects : [...subjects].reverse();
-        for (const s of order) s.samples.push(await measure(s, tokens, SECONDS));
+        for (const s of order) {
+          // The last round only (a profiler slows what it watches).
+          const profiler = PROFILE && r === ROUNDS - 1 ? await CpuProfiler.start() : undefined;
+          s.samples.push(await measure(s, tokens, SECONDS));
+          await profiler?.stop(fileURLToPath(new URL(`jwt-floor-${s.id}.cpuprofile`, PROFILE_DIR)));
+        }
         console.error(`  round ${r + 1}/${ROUNDS} done`);
       }
       const jwksDuring = emu.requests('jwks').length - jwksBefore;

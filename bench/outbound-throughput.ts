@@ -12,7 +12,9 @@
  * same adapter.
  *
  *   npx tsx bench/outbound-throughput.ts
- *   (BENCH_ROUNDS=5 BENCH_DURATION=2 BENCH_CALLERS=64 BENCH_PIN=1)
+ *   (BENCH_ROUNDS=5 BENCH_DURATION=2 BENCH_CALLERS=64 BENCH_PIN=1;
+ *    BENCH_PROFILE=honeybee/http,nestjs-axios/http,… writes a CPU profile of those clients' last
+ *    64-caller measurement to bench/profiles/outbound-CLIENT-ADAPTER.cpuprofile)
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +22,7 @@ import { HoneybeeEmulator } from 'honeybee-emulator';
 import { intFromEnv, machineLine } from './lib/env.js';
 import type { OutboundClientConfig, OutboundRun } from './lib/outbound-client.js';
 import { PIN, spawnTsx, stopChild } from './lib/load.js';
+import { PROFILE_DIR } from './lib/profiler.js';
 import { fmt, median, ms, ratio, table } from './lib/stats.js';
 import { atLeast, atMost, printTargets, target } from './lib/summary.js';
 
@@ -30,6 +33,8 @@ const CALLERS = intFromEnv('BENCH_CALLERS', 64);
 const THROUGHPUT_TARGET = 0.95;
 /** Our p99 may exceed HttpService's by at most this, ms. */
 const P99_TARGET_MS = 0.2;
+/** `client/adapter` pairs to profile, e.g. `honeybee/http`. */
+const PROFILE = new Set((process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean));
 const API = fileURLToPath(new URL('./lib/api-server.ts', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./lib/outbound-client.ts', import.meta.url));
 const LABELS: Record<OutboundClientConfig['client'], string> = {
@@ -93,8 +98,13 @@ async function main(): Promise<void> {
         clients.push({ client, adapter, child, runs: [], alone: [] });
       }
     }
-    const measure = async (c: Client, callers: number): Promise<OutboundRun> => {
-      const r = await ask<OutboundRun>(c.child, { type: 'run', ms: SECONDS * 1000, callers });
+    const measure = async (c: Client, callers: number, profile?: string): Promise<OutboundRun> => {
+      const r = await ask<OutboundRun>(c.child, {
+        type: 'run',
+        ms: SECONDS * 1000,
+        callers,
+        profile,
+      });
       if (r.failed > 0) throw new Error(`${c.client}/${c.adapter}: ${r.failed} calls failed`);
       return r;
     };
@@ -102,7 +112,12 @@ async function main(): Promise<void> {
     const tokenRequestsBefore = emu.requests('token').length;
     for (let r = 0; r < ROUNDS; r++) {
       for (const c of rotated(clients, r)) {
-        c.runs.push(await measure(c, CALLERS));
+        const name = `${c.client}/${c.adapter}`;
+        const profile =
+          r === ROUNDS - 1 && PROFILE.has(name)
+            ? fileURLToPath(new URL(`outbound-${c.client}-${c.adapter}.cpuprofile`, PROFILE_DIR))
+            : undefined;
+        c.runs.push(await measure(c, CALLERS, profile));
         c.alone.push(await measure(c, 1));
       }
       console.error(`  round ${r + 1}/${ROUNDS} done`);

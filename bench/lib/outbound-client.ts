@@ -3,8 +3,9 @@
  * `HoneybeeHttpService` (`HoneybeeAuthModule`, its token fetched once from the emulator) or
  * `@nestjs/axios`'s `HttpService` with a static `Authorization: Bearer` header, both on the same
  * kind of keep-alive agent and the same axios adapter (`BENCH_OUTBOUND`, {@link OutboundClientConfig}).
- * To `{ type: 'run', ms, callers }` it answers with how many GETs `callers` concurrent callers
- * completed in `ms`, their latency percentiles and the CPU time this process spent.
+ * To `{ type: 'run', ms, callers, profile? }` it answers with how many GETs `callers` concurrent
+ * callers completed in `ms`, their latency percentiles and the CPU time this process spent
+ * (and writes a CPU profile of the run to `profile`, when given).
  */
 import 'reflect-metadata';
 import { Agent } from 'node:http';
@@ -13,6 +14,7 @@ import { NestFactory } from '@nestjs/core';
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { firstValueFrom } from 'rxjs';
 import { HoneybeeAuthModule, HoneybeeHttpService } from 'nestjs-honeybee-auth';
+import { CpuProfiler } from './profiler.js';
 import { percentile } from './stats.js';
 
 /** What the parent tells one client. */
@@ -120,10 +122,16 @@ async function run(ms: number, callers: number): Promise<OutboundRun> {
 }
 
 await get(); // the token fetched, the connection opened, before the parent times anything
-process.on('message', (msg: { type: string; ms?: number; callers?: number }) => {
+/** One run, profiled when `profile` names a file. */
+async function answer(ms: number, callers: number, profile?: string): Promise<void> {
+  const profiler = profile ? await CpuProfiler.start() : undefined;
+  const result = await run(ms, callers);
+  await profiler?.stop(profile!);
+  process.send!({ type: 'run', ...result });
+}
+
+process.on('message', (msg: { type: string; ms?: number; callers?: number; profile?: string }) => {
   if (msg.type === 'exit') void app.close().then(() => process.exit(0));
-  if (msg.type === 'run') {
-    void run(msg.ms!, msg.callers!).then((r) => process.send!({ type: 'run', ...r }));
-  }
+  if (msg.type === 'run') void answer(msg.ms!, msg.callers!, msg.profile);
 });
 process.send!({ ready: true });
