@@ -21,6 +21,7 @@ import { HoneybeeAuthModule, ScopesGuard } from 'nestjs-honeybee-auth';
 import { HoneybeeEmulator } from 'honeybee-emulator';
 import { intFromEnv, machineLine } from './lib/env.js';
 import { guardContext } from './lib/guard-context.js';
+import { benchOptions } from './lib/ours.js';
 import { CpuProfiler, PROFILE_DIR } from './lib/profiler.js';
 import { fmt, median, ratio, table } from './lib/stats.js';
 import { atLeast, printTargets, target } from './lib/summary.js';
@@ -77,23 +78,21 @@ async function main(): Promise<void> {
 
     @Module({
       imports: [
-        HoneybeeAuthModule.forRoot({
-          clientId: 'partner-app',
-          clientSecret: 'bench-secret-bench-secret-bench-secret',
-          tokenUrl: emu.tokenUrl,
-          allowInsecureLoopback: true,
-          inbound: {
-            verifier: 'jwt',
-            jwt: {
-              jwksUri: emu.jwksUri,
-              issuer: emu.issuer,
-              audience: AUDIENCE,
-              algorithms: ['RS256'],
+        HoneybeeAuthModule.forRoot(
+          benchOptions(emu.tokenUrl, {
+            inbound: {
+              verifier: 'jwt',
+              jwt: {
+                jwksUri: emu.jwksUri,
+                issuer: emu.issuer,
+                audience: AUDIENCE,
+                algorithms: ['RS256'],
+              },
+              // One entry for 64 tokens cycled in order: every call is a miss.
+              cache: { maxEntries: 1 },
             },
-            // One entry for 64 tokens cycled in order: every call is a miss.
-            cache: { maxEntries: 1 },
-          },
-        }),
+          }),
+        ),
       ],
       providers: [ScopesGuard],
     })

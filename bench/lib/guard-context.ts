@@ -7,6 +7,15 @@ import { Controller, Get } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
 import { RequireScopes } from 'nestjs-honeybee-auth';
 
+/** `GET /rx`, open to anyone: the baseline of a guarded route. */
+@Controller('rx')
+export class OpenRxController {
+  @Get()
+  get() {
+    return { ok: true };
+  }
+}
+
 /** `GET /rx`, requiring the scope `rx:read`. */
 @Controller('rx')
 @RequireScopes('rx:read')

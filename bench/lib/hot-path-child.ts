@@ -20,6 +20,7 @@ import {
   ScopesGuard,
 } from 'nestjs-honeybee-auth';
 import { guardContext } from './guard-context.js';
+import { benchOptions } from './ours.js';
 import { startTelemetry } from './opentelemetry-sdk.js';
 import type { TelemetryMode } from './opentelemetry-sdk.js';
 
@@ -49,16 +50,14 @@ const apiBaseUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1`;
 
 @Module({
   imports: [
-    HoneybeeAuthModule.forRoot({
-      clientId: 'partner-app',
-      clientSecret: 'bench-secret-bench-secret-bench-secret',
-      tokenUrl: config.tokenUrl,
-      apiBaseUrl,
-      scopes: ['rx:read'],
-      allowInsecureLoopback: true,
-      inbound: { cache: { maxAgeSeconds: 3600 } },
-      telemetry,
-    }),
+    HoneybeeAuthModule.forRoot(
+      benchOptions(config.tokenUrl, {
+        apiBaseUrl,
+        scopes: ['rx:read'],
+        inbound: { cache: { maxAgeSeconds: 3600 } },
+        telemetry,
+      }),
+    ),
   ],
   providers: [ScopesGuard],
 })

@@ -14,6 +14,7 @@ import { NestFactory } from '@nestjs/core';
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { firstValueFrom } from 'rxjs';
 import { HoneybeeAuthModule, HoneybeeHttpService } from 'nestjs-honeybee-auth';
+import { benchOptions } from './ours.js';
 import { CpuProfiler } from './profiler.js';
 import { percentile } from './stats.js';
 
@@ -50,14 +51,9 @@ function rootModule(): DynamicModule {
     return {
       module: class HoneybeeClientModule {},
       imports: [
-        HoneybeeAuthModule.forRoot({
-          clientId: 'partner-app',
-          clientSecret: 'bench-secret-bench-secret-bench-secret',
-          tokenUrl: config.tokenUrl,
-          apiBaseUrl: config.apiBaseUrl,
-          scopes: ['rx:read'],
-          allowInsecureLoopback: true,
-        }),
+        HoneybeeAuthModule.forRoot(
+          benchOptions(config.tokenUrl, { apiBaseUrl: config.apiBaseUrl, scopes: ['rx:read'] }),
+        ),
       ],
     };
   }

@@ -10,6 +10,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HoneybeeAuthModule, ScopesGuard, VerificationCache } from 'nestjs-honeybee-auth';
 import { guardContext } from './guard-context.js';
+import { benchOptions } from './ours.js';
 
 /** What the parent tells the process. */
 export interface VerdictHeapConfig {
@@ -46,17 +47,15 @@ process.send!({ ready: true });
 async function fill(tokens: string[]): Promise<void> {
   @Module({
     imports: [
-      HoneybeeAuthModule.forRoot({
-        clientId: 'partner-app',
-        clientSecret: 'bench-secret-bench-secret-bench-secret',
-        tokenUrl: config.tokenUrl,
-        allowInsecureLoopback: true,
-        inbound: {
-          verifier: config.verifier,
-          jwt: { jwksUri: config.jwksUri, issuer: config.issuer, audience: 'honeybee-partners' },
-          cache: { maxEntries: tokens.length + 1_000, maxAgeSeconds: 3600 },
-        },
-      }),
+      HoneybeeAuthModule.forRoot(
+        benchOptions(config.tokenUrl, {
+          inbound: {
+            verifier: config.verifier,
+            jwt: { jwksUri: config.jwksUri, issuer: config.issuer, audience: 'honeybee-partners' },
+            cache: { maxEntries: tokens.length + 1_000, maxAgeSeconds: 3600 },
+          },
+        }),
+      ),
     ],
     providers: [ScopesGuard],
   })
