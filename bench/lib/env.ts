@@ -12,7 +12,7 @@ export function machineLine(): string {
   } catch {
     // Not Linux: keep "unknown CPU".
   }
-  return `${new Date().toISOString()} · Node ${process.version} · ${model} · ${cpus().length} cores (nproc ${availableParallelism()}) · ${loadAverage()}`;
+  return `${new Date().toISOString()} · Node ${process.version} · ${model} · ${cpus().length} cores (nproc ${availableParallelism()} for this process) · ${loadAverage()}`;
 }
 
 /** The 1, 5 and 15 minute load averages, e.g. `load average 0.52 0.61 0.70`. */
