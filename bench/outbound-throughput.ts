@@ -50,6 +50,8 @@ interface Client {
   runs: OutboundRun[];
   /** With one caller, one per round. */
   alone: OutboundRun[];
+  /** TCP connections the API accepted during this client's timed measurements. */
+  connections: number;
 }
 
 function ask<T>(child: ChildProcess, msg: object): Promise<T> {
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
         const { child } = await spawnTsx<{ ready: boolean }>(CLIENT, {
           BENCH_OUTBOUND: JSON.stringify(config),
         });
-        clients.push({ client, adapter, child, runs: [], alone: [] });
+        clients.push({ client, adapter, child, runs: [], alone: [], connections: 0 });
       }
     }
     const measure = async (c: Client, callers: number, profile?: string): Promise<OutboundRun> => {
@@ -108,6 +110,8 @@ async function main(): Promise<void> {
       if (r.failed > 0) throw new Error(`${c.client}/${c.adapter}: ${r.failed} calls failed`);
       return r;
     };
+    const accepted = async () =>
+      (await ask<{ count: number }>(api!, { type: 'connections' })).count;
     for (const c of clients) await measure(c, CALLERS); // warm-up: JIT, sockets
     const tokenRequestsBefore = emu.requests('token').length;
     for (let r = 0; r < ROUNDS; r++) {
@@ -117,8 +121,10 @@ async function main(): Promise<void> {
           r === ROUNDS - 1 && PROFILE.has(name)
             ? fileURLToPath(new URL(`outbound-${c.client}-${c.adapter}.cpuprofile`, PROFILE_DIR))
             : undefined;
+        const before = await accepted();
         c.runs.push(await measure(c, CALLERS, profile));
         c.alone.push(await measure(c, 1));
+        c.connections += (await accepted()) - before;
       }
       console.error(`  round ${r + 1}/${ROUNDS} done`);
     }
@@ -154,6 +160,7 @@ async function main(): Promise<void> {
             '1 caller: p50 ms',
             '1 caller: p99 ms',
             '1 caller: p99 − baseline p99, ms',
+            'new connections',
           ],
           mine.map((c) => {
             const all = c.runs.map(rps);
@@ -170,6 +177,7 @@ async function main(): Promise<void> {
               ms(median(c.alone.map((x) => x.p50))),
               ms(median(c.alone.map((x) => x.p99))),
               signed(p99Delta(c, 'alone')),
+              fmt(c.connections),
             ];
           }),
         ),
@@ -201,7 +209,9 @@ async function main(): Promise<void> {
         '(or −) the baseline on the same adapter, same round). "Client CPU µs/req" is the client ' +
         'process\'s CPU time per completed request; the "CPU-bound" ratio is the baseline\'s ÷ ' +
         `ours. With ${CALLERS} callers in a closed loop, latency is about callers ÷ throughput, so its ` +
-        "p99 moves with throughput; the lone caller's latency is what one call adds. Token requests " +
+        'p99 moves with throughput; the lone caller\'s latency is what one call adds. "New ' +
+        'connections" are the TCP connections the API accepted during the timed rounds (0 when ' +
+        'every request goes on a connection the warm-up opened). Token requests ' +
         `during the timed rounds (a cached token makes none): ${tokenRequests}.\n`,
     );
     printTargets();

@@ -2,7 +2,8 @@
  * The loopback API of `bench/outbound-throughput.ts`, run as a child process with tsx and IPC
  * (pinned to its own core) so that it does not share an event loop or a core with the clients
  * it answers: `node:http`, keep-alive, every request answered with the same small JSON. It
- * answers `{ port }` once it listens on 127.0.0.1, then `{ type: 'cpu', usage }` to `cpu`.
+ * answers `{ port }` once it listens on 127.0.0.1, then `{ type: 'connections', count }` (TCP
+ * connections accepted so far) to `connections`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,13 +20,15 @@ const server = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': BODY.length });
   res.end(BODY);
 });
+let connections = 0;
+server.on('connection', () => connections++);
 // Keep idle connections long enough that no measurement ever opens a new one mid-round.
 server.keepAliveTimeout = 60_000;
 server.headersTimeout = 61_000;
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 process.send!({ port: (server.address() as AddressInfo).port });
 process.on('message', (msg: { type: string }) => {
-  if (msg.type === 'cpu') process.send!({ type: 'cpu', usage: process.cpuUsage() });
+  if (msg.type === 'connections') process.send!({ type: 'connections', count: connections });
   if (msg.type === 'exit') {
     server.closeAllConnections();
     server.close(() => process.exit(0));
