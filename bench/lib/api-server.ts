@@ -1,9 +1,10 @@
 /**
  * The loopback API of `bench/outbound-throughput.ts`, run as a child process with tsx and IPC
  * (pinned to its own core) so that it does not share an event loop or a core with the clients
- * it answers: `node:http`, keep-alive, every request answered with the same small JSON. It
- * answers `{ port }` once it listens on 127.0.0.1, then `{ type: 'connections', count }` (TCP
- * connections accepted so far) to `connections`.
+ * it answers: `node:http`, keep-alive, every request with a Bearer token answered with the same
+ * small JSON (one without, 401: the clients count it as a failure). It answers `{ port }` once
+ * it listens on 127.0.0.1, then `{ type: 'connections', count }` (TCP connections accepted so
+ * far) to `connections`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,13 @@ const BODY = JSON.stringify({
   ],
 });
 
-const server = createServer((_req, res) => {
+const server = createServer((req, res) => {
+  // Both clients must send a Bearer token: a request without one is not the path measured.
+  if (!/^Bearer [\x21-\x7e]+$/.test(req.headers.authorization ?? '')) {
+    res.writeHead(401, { 'content-length': 0 });
+    res.end();
+    return;
+  }
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': BODY.length });
   res.end(BODY);
 });
