@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/run-all.ts [--out bench/results-raw.md] [scenario …]
  *   (scenarios: inbound-throughput outbound-cold-start refresh-boundary replicas
- *    unique-token-flood; the BENCH_* variables of each script apply)
+ *    unique-token-flood telemetry-overhead; the BENCH_* variables of each script apply)
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ const SCENARIOS = [
   'replicas',
   'inbound-throughput',
   'unique-token-flood',
+  'telemetry-overhead',
 ];
 
 const { values, positionals } = parseArgs({

@@ -34,6 +34,7 @@ describe('docs/api.md', () => {
   it.each([
     ['nestjs-honeybee-auth', 'libs/honeybee-auth/src/index.ts'],
     ['nestjs-honeybee-auth/redis', 'libs/honeybee-auth/src/redis.ts'],
+    ['nestjs-honeybee-auth/terminus', 'libs/honeybee-auth/src/terminus.ts'],
     ['honeybee-emulator', 'libs/honeybee-emulator/src/index.ts'],
   ])('lists exactly what %s exports (%s)', (entry, file) => {
     const exported = exportedNames(file);
@@ -51,6 +52,7 @@ const OPTION_PREFIXES: Record<string, string> = {
   HoneybeeVerificationCacheOptions: 'inbound.cache.',
   HoneybeeJwtVerifierOptions: 'inbound.jwt.',
   HoneybeeWebSocketOptions: 'inbound.webSockets.',
+  HoneybeeTelemetryOptions: 'telemetry.',
 };
 
 /** Every option of the options interface file, as a dotted path (`inbound.cache.maxEntries`). */

@@ -1,8 +1,10 @@
 /**
  * The packages' contract as users meet it, checked from the sources: each entry point exports
  * exactly the documented names (nothing leaks by accident), and an entry loads only Node
- * built-ins, its `dependencies` and its required peers, so an optional peer (ioredis) is loaded
- * only by the sub-path that needs it. The built tarballs are checked by `npm run test:consumer`.
+ * built-ins, its `dependencies` and its required peers, so an optional peer (ioredis,
+ * @nestjs/terminus) is loaded only by the sub-path that needs it, or on demand with a dynamic
+ * `import()` (@opentelemetry/api, the WebSocket and microservice packages). The built tarballs
+ * are checked by `npm run test:consumer`.
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as auth from 'nestjs-honeybee-auth';
 import * as redis from 'nestjs-honeybee-auth/redis';
+import * as terminus from 'nestjs-honeybee-auth/terminus';
 import * as emulator from 'honeybee-emulator';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,8 +37,11 @@ function packageAt(dir: string): { manifest: Manifest; required: Set<string> } {
   };
 }
 
-/** Every bare (package) specifier loaded at run time from `entry`, following relative imports. */
-function packagesLoadedFrom(entry: string): string[] {
+/**
+ * Every bare (package) specifier loaded at run time from `entry`, following relative imports;
+ * with `dynamic`, those loaded on demand with `import('…')` instead.
+ */
+function packagesLoadedFrom(entry: string, dynamic = false): string[] {
   const seen = new Set<string>();
   const packages = new Set<string>();
   const visit = (file: string): void => {
@@ -49,7 +55,10 @@ function packagesLoadedFrom(entry: string): string[] {
     ].map((match) => match[1]!);
     for (const spec of specifiers) {
       if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
-      else packages.add(spec);
+      else if (!dynamic) packages.add(spec);
+    }
+    if (dynamic) {
+      for (const [, spec] of source.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) packages.add(spec!);
     }
   };
   visit(join(ROOT, entry));
@@ -104,10 +113,31 @@ describe('nestjs-honeybee-auth', () => {
     expect(Object.keys(redis)).toEqual(['RedisTokenStore']);
   });
 
-  it('"." loads only Node built-ins, dependencies and required peers (never ioredis)', () => {
+  it('"./terminus" exports exactly HoneybeeHealthIndicator', () => {
+    expect(Object.keys(terminus)).toEqual(['HoneybeeHealthIndicator']);
+  });
+
+  it('"." loads only Node built-ins, dependencies and required peers (never ioredis, Terminus or OpenTelemetry)', () => {
     const loaded = packagesLoadedFrom('libs/honeybee-auth/src/index.ts');
     expect(outside(loaded, required)).toEqual([]);
-    expect(loaded).not.toContain('ioredis');
+    for (const optional of ['ioredis', '@nestjs/terminus', '@opentelemetry/api']) {
+      expect(loaded).not.toContain(optional);
+    }
+  });
+
+  it('"." loads optional peers on demand only, each one declared as such', () => {
+    const { manifest } = packageAt('libs/honeybee-auth');
+    const onDemand = packagesLoadedFrom('libs/honeybee-auth/src/index.ts', true);
+    expect(onDemand).toEqual(['@nestjs/microservices', '@nestjs/websockets', '@opentelemetry/api']);
+    for (const name of onDemand) {
+      expect(manifest.peerDependenciesMeta?.[name]?.optional).toBe(true);
+    }
+  });
+
+  it('"./terminus" is where @nestjs/terminus (an optional peer) is loaded', () => {
+    const loaded = packagesLoadedFrom('libs/honeybee-auth/src/terminus.ts');
+    expect(outside(loaded, new Set([...required, '@nestjs/terminus']))).toEqual([]);
+    expect(loaded).toContain('@nestjs/terminus');
   });
 
   it('"./redis" is where ioredis (an optional peer) is loaded', () => {

@@ -71,18 +71,19 @@ describe('Sample app (e2e, embedded emulator)', () => {
         scope: 'prescriptions:read',
       });
       const health = await get('/health');
-      const token = {
-        status: 'up',
-        token: 'valid',
-        expiresAt: new Date(sut.clock.now() + APP_TOKEN_LIFETIME * 1000).toISOString(),
+      const details = {
+        honeybeeToken: {
+          status: 'up',
+          token: 'valid',
+          expiresAt: new Date(sut.clock.now() + APP_TOKEN_LIFETIME * 1000).toISOString(),
+        },
+        tokenStore: { status: 'up', store: 'none' },
+        honeybeeVerifier: { status: 'up', verifier: 'token-info' },
       };
       expect(health).toMatchObject({ status: 200 });
-      expect(health.body).toEqual({
-        status: 'ok',
-        info: { honeybeeToken: token },
-        error: {},
-        details: { honeybeeToken: token },
-      });
+      expect(health.body).toEqual({ status: 'ok', info: details, error: {}, details });
+      // The token was cached: /health sent no token request.
+      expect(tokenRequests()).toHaveLength(1);
     });
 
     it('stops the embedded emulator on app.close()', async () => {
@@ -340,18 +341,20 @@ describe('Sample app (e2e, embedded emulator)', () => {
       expect(health.status).toBe(503);
       expect(health.body).toMatchObject({
         status: 'error',
-        info: {},
         error: {
           honeybeeToken: {
             status: 'down',
-            token: 'unavailable',
-            lastError: { kind: 'oauth', httpStatus: 503 },
+            reason: { kind: 'oauth', httpStatus: 503, requestId: expect.any(String) },
           },
         },
       });
       // The route is public: what the server said (its OAuth error, a message) is not shown.
-      expect(health.body.error.honeybeeToken.lastError).not.toHaveProperty('error');
-      expect(health.body.error.honeybeeToken.lastError).not.toHaveProperty('message');
+      expect(Object.keys(health.body.error.honeybeeToken.reason).sort()).toEqual([
+        'httpStatus',
+        'kind',
+        'requestId',
+      ]);
+      expect(JSON.stringify(health.body)).not.toContain('temporarily_unavailable');
 
       emu.clearFaults('token');
       expect((await get('/patients/p_1/prescriptions', reader)).status).toBe(200);
@@ -374,10 +377,13 @@ describe('Sample app (e2e, embedded emulator)', () => {
     it('is refreshed once it expires, and the API sees the new one', async () => {
       await get('/patients/p_1/prescriptions', reader);
       sut.clock.advance((APP_TOKEN_LIFETIME + 1) * 1000);
+      // The health check finds no valid token: it gets one, which the next call uses.
       expect((await get('/health')).body.details.honeybeeToken).toEqual({
         status: 'up',
-        token: 'expired, renewed on the next call',
+        token: 'valid',
+        expiresAt: new Date(sut.clock.now() + APP_TOKEN_LIFETIME * 1000).toISOString(),
       });
+      expect(tokenRequests()).toHaveLength(2);
       expect((await get('/patients/p_1/prescriptions', reader)).status).toBe(200);
 
       expect(tokenRequests()).toHaveLength(2);
@@ -497,6 +503,50 @@ describe('Sample app (e2e, embedded emulator)', () => {
     });
   });
 
+  describe('GET /metrics', () => {
+    it('serves the module’s metrics in Prometheus format with OTEL_METRICS_EXPORTER=prometheus', async () => {
+      await start(embeddedSettings({ metricsExporter: 'prometheus' }));
+      expect((await get('/patients/p_1/prescriptions', reader)).status).toBe(200);
+      expect((await post('/orders', ORDER, writer)).status).toBe(201);
+      expect((await get('/patients/p_1/prescriptions')).status).toBe(401);
+
+      const metrics = await get('/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = metrics.body as string;
+      const client = `honeybee_auth_client_id="${SAMPLE_APP_CLIENT_ID}"`;
+      // The start-up token and the order's, each under its own configured scope set.
+      for (const scope of ['prescriptions:read', 'orders:write']) {
+        expect(text).toMatch(
+          new RegExp(
+            `^honeybee_auth_token_requests_total\\{[^}]*${client}[^}]*honeybee_auth_scope="${scope}"[^}]*honeybee_auth_token_outcome="success"[^}]*\\} 1$`,
+            'm',
+          ),
+        );
+      }
+      expect(text).toMatch(
+        /^honeybee_auth_guard_decisions_total\{honeybee_auth_guard_answer="pass",honeybee_auth_guard_context="http"[^}]*\} 2$/m,
+      );
+      expect(text).toMatch(
+        /^honeybee_auth_guard_decisions_total\{honeybee_auth_guard_answer="401",honeybee_auth_guard_context="http",error_type="missing_token"[^}]*\} 1$/m,
+      );
+      expect(text).toMatch(/^honeybee_auth_token_time_to_expiry\{/m);
+      expect(text).toMatch(/^honeybee_auth_token_request_duration_bucket\{/m);
+      // Nothing secret: neither a token nor a secret.
+      for (const secret of [
+        ...emu.issuedTokens().map((t) => t.accessToken),
+        sut.embedded!.appClient.clientSecret,
+      ]) {
+        expect(text).not.toContain(secret);
+      }
+    });
+
+    it('is not there without it', async () => {
+      await start();
+      expect((await get('/metrics')).status).toBe(404);
+    });
+  });
+
   describe('GET /health with a shared token store', () => {
     const withStore = (store: TokenStore) =>
       start(embeddedSettings(), (builder) =>
@@ -509,23 +559,29 @@ describe('Sample app (e2e, embedded emulator)', () => {
       expect(health.status).toBe(200);
       expect(health.body.details).toMatchObject({
         honeybeeToken: { status: 'up', token: 'valid' },
-        tokenStore: { status: 'up' },
+        tokenStore: { status: 'up', store: 'reachable' },
       });
     });
 
     it('answers 503 when the store does not answer', async () => {
       const store = new MemoryTokenStore();
       await withStore(store);
-      Object.assign(store, { ping: () => Promise.reject(new Error('connection refused')) });
+      Object.assign(store, {
+        ping: () => Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })),
+      });
       const health = await get('/health');
       expect(health.status).toBe(503);
       expect(health.body).toEqual({
         status: 'error',
-        info: { honeybeeToken: expect.objectContaining({ status: 'up' }) },
-        error: { tokenStore: { status: 'down' } },
+        info: {
+          honeybeeToken: expect.objectContaining({ status: 'up' }),
+          honeybeeVerifier: { status: 'up', verifier: 'token-info' },
+        },
+        error: { tokenStore: { status: 'down', reason: { kind: 'ECONNREFUSED' } } },
         details: {
           honeybeeToken: expect.objectContaining({ status: 'up' }),
-          tokenStore: { status: 'down' },
+          tokenStore: { status: 'down', reason: { kind: 'ECONNREFUSED' } },
+          honeybeeVerifier: { status: 'up', verifier: 'token-info' },
         },
       });
     });

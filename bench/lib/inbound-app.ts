@@ -27,6 +27,8 @@ import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { HoneybeeAuthModule, RequireScopes, ScopesGuard } from 'nestjs-honeybee-auth';
 import type { HoneybeeAuthModuleOptions } from 'nestjs-honeybee-auth';
+import { startTelemetry } from './opentelemetry-sdk.js';
+import type { TelemetryMode } from './opentelemetry-sdk.js';
 
 /** The server variants of scenario 1. */
 export type InboundVariant =
@@ -50,10 +52,14 @@ export interface InboundAppConfig {
   audience: string;
   /** Verdict-cache size of the uncached variant: smaller than the token set it cycles through. */
   uncachedMaxEntries: number;
+  /** OpenTelemetry in this server (see `TelemetryMode`). @default 'api' */
+  telemetry?: TelemetryMode;
 }
 
 const config = JSON.parse(process.env.BENCH_APP ?? '{}') as InboundAppConfig;
 const SCOPE = 'rx:read';
+/** Started before the module, as an application's tracing set-up is. */
+const telemetry = startTelemetry(config.telemetry ?? 'api');
 
 @Controller('rx')
 class OpenController {
@@ -163,6 +169,7 @@ function honeybee(inbound: HoneybeeAuthModuleOptions['inbound']): DynamicModule 
     tokenUrl: config.tokenUrl,
     allowInsecureLoopback: true,
     inbound,
+    telemetry,
   });
 }
 

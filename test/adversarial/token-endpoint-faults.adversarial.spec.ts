@@ -592,8 +592,7 @@ describe('a token endpoint that echoes the request (a wrong tokenUrl, a proxy, a
       expect(health.body.error).toEqual({
         honeybeeToken: {
           status: 'down',
-          token: 'unavailable',
-          lastError: { kind: 'oauth', httpStatus: 401, requestId: 'req-echo-1' },
+          reason: { kind: 'oauth', httpStatus: 401, requestId: 'req-echo-1' },
         },
       });
       const startup = sut.logger.lines.filter((l) =>

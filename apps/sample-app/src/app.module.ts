@@ -5,7 +5,9 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ApolloDriver } from '@nestjs/apollo';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
+import { TerminusModule } from '@nestjs/terminus';
 import { HoneybeeAuthModule, ScopesGuard } from 'nestjs-honeybee-auth';
+import { HoneybeeHealthIndicator } from 'nestjs-honeybee-auth/terminus';
 import type { SampleAppSettings } from './config/sample-app.settings.js';
 import { HealthController } from './health/health.controller.js';
 import { EmbeddedHoneybee } from './honeybee/embedded-honeybee.js';
@@ -15,6 +17,8 @@ import { HoneybeeExceptionFilter } from './honeybee/honeybee-exception.filter.js
 import { PartnersApiClient } from './honeybee/partners-api.client.js';
 import { SharedTokenStore } from './honeybee/shared-token-store.js';
 import { TokenWarmup } from './honeybee/token-warmup.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import { PrometheusMetrics } from './observability/prometheus-metrics.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { PRESCRIPTIONS_SCHEMA, PrescriptionsResolver } from './graphql/prescriptions.resolver.js';
 import { PrescriptionsController } from './prescriptions/prescriptions.controller.js';
@@ -46,11 +50,20 @@ export class AppModule {
           load: [() => settings],
         }),
         HoneybeeAuthModule.forRootAsync({
-          imports: [HoneybeeConnectionModule.register(settings.honeybee.mode)],
-          inject: [ConfigService, SharedTokenStore, ...(embedded ? [EmbeddedHoneybee] : [])],
+          imports: [
+            HoneybeeConnectionModule.register(settings.honeybee.mode),
+            ObservabilityModule.register(settings.metricsExporter),
+          ],
+          inject: [
+            ConfigService,
+            SharedTokenStore,
+            { token: PrometheusMetrics, optional: true },
+            ...(embedded ? [EmbeddedHoneybee] : []),
+          ],
           useFactory: (
             config: ConfigService<SampleAppSettings, true>,
             store: SharedTokenStore,
+            metrics: PrometheusMetrics | undefined,
             emulator?: EmbeddedHoneybee,
           ) =>
             honeybeeAuthOptions(
@@ -59,10 +72,10 @@ export class AppModule {
                 webhookSecret: config.get('webhookSecret', { infer: true }),
                 apiTimeoutMs: config.get('apiTimeoutMs', { infer: true }),
               },
-              store,
-              emulator,
+              { shared: store, metrics, embedded: emulator },
             ),
         }),
+        TerminusModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           typeDefs: PRESCRIPTIONS_SCHEMA,
@@ -80,6 +93,7 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: ScopesGuard },
         { provide: APP_FILTER, useClass: HoneybeeExceptionFilter },
+        HoneybeeHealthIndicator,
         PartnersApiClient,
         RecentWebhooks,
         TokenWarmup,

@@ -26,6 +26,7 @@ import { HONEYBEE_AUTH_OPTIONS } from './options/resolved-options.js';
 import { HoneybeeAuthorization } from './outbound/honeybee-authorization.service.js';
 import { HoneybeeHttpService } from './outbound/honeybee-http.service.js';
 import { HoneybeeTokenService } from './outbound/token.service.js';
+import { HoneybeeTelemetry } from './telemetry/honeybee.telemetry.js';
 
 /**
  * Honeybee Health OAuth 2.0 for Nest: outbound client-credentials tokens
@@ -51,6 +52,7 @@ import { HoneybeeTokenService } from './outbound/token.service.js';
       inject: [HONEYBEE_AUTH_MODULE_OPTIONS, REGISTERED_VERIFIER_CLASS],
     },
     { provide: HONEYBEE_CLOCK, useValue: systemClock },
+    HoneybeeTelemetry,
     HoneybeeTokenService,
     HoneybeeAuthorization,
     HoneybeeHttpService,
@@ -58,15 +60,18 @@ import { HoneybeeTokenService } from './outbound/token.service.js';
     CheckedVerifier,
     VerificationCache,
   ],
-  // The verifier and its cache are exported for ScopesGuard and HoneybeeWebhookGuard, so they
-  // resolve in an importing module (@UseGuards, or APP_GUARD with useClass).
+  // The verifier, its cache and the telemetry are exported for ScopesGuard,
+  // HoneybeeWebhookGuard and HoneybeeHealthIndicator, so they resolve in an importing module
+  // (@UseGuards, or APP_GUARD with useClass).
   exports: [
     HONEYBEE_AUTH_OPTIONS,
     HONEYBEE_CLOCK,
+    HoneybeeTelemetry,
     HoneybeeTokenService,
     HoneybeeAuthorization,
     HoneybeeHttpService,
     HONEYBEE_TOKEN_VERIFIER,
+    CheckedVerifier,
     VerificationCache,
   ],
 })

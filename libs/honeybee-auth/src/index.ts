@@ -5,6 +5,7 @@ export type {
   HoneybeeInboundOptions,
   HoneybeeJwtVerifierOptions,
   HoneybeeRetryOptions,
+  HoneybeeTelemetryOptions,
   HoneybeeTokenStoreOptions,
   HoneybeeVerificationCacheOptions,
   HoneybeeWebSocketOptions,
@@ -19,6 +20,7 @@ export type {
   HoneybeeTokenErrorKind,
 } from './errors/honeybee-token.error.js';
 export { HoneybeeVerifierUnavailableError } from './errors/honeybee-verifier-unavailable.error.js';
+export type { HoneybeeVerifierUnavailableKind } from './errors/honeybee-verifier-unavailable.error.js';
 export { HoneybeeTokenService } from './outbound/token.service.js';
 export type { HoneybeeTokenStatus } from './outbound/token.service.js';
 export type { TokenStore } from './outbound/token-store.interface.js';

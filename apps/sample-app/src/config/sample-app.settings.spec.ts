@@ -8,6 +8,7 @@ describe('loadSettings', () => {
       apiTimeoutMs: 5000,
       webhookSecret: undefined,
       redisUrl: undefined,
+      metricsExporter: undefined,
       recentWebhookLimit: 20,
     });
   });
@@ -36,6 +37,7 @@ describe('loadSettings', () => {
       apiTimeoutMs: 2500,
       webhookSecret: 'whsec',
       redisUrl: 'redis://127.0.0.1:6379',
+      metricsExporter: undefined,
       recentWebhookLimit: 20,
     });
   });
@@ -60,9 +62,17 @@ describe('loadSettings', () => {
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '65536' }, 'PORT'],
     [{ HONEYBEE_API_TIMEOUT_MS: '0' }, 'HONEYBEE_API_TIMEOUT_MS'],
+    [{ OTEL_METRICS_EXPORTER: 'otlp' }, 'OTEL_METRICS_EXPORTER'],
   ])('refuses %j, naming %s', (env, variable) => {
     expect(() => loadSettings(env)).toThrow(SettingsError);
     expect(() => loadSettings(env)).toThrow(expect.objectContaining({ variable }));
+  });
+
+  it('serves metrics in Prometheus format when OTEL_METRICS_EXPORTER says so', () => {
+    expect(loadSettings({ OTEL_METRICS_EXPORTER: 'prometheus' }).metricsExporter).toBe(
+      'prometheus',
+    );
+    expect(loadSettings({ OTEL_METRICS_EXPORTER: 'none' }).metricsExporter).toBeUndefined();
   });
 
   it('never puts the secret in its message', () => {

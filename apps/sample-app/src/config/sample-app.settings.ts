@@ -22,6 +22,12 @@ export interface SampleAppSettings {
   /** Redis for a token store shared by replicas (`REDIS_URL`). */
   redisUrl?: string;
   /**
+   * `'prometheus'`: the module's metrics in Prometheus's text format at `GET /metrics`
+   * (`OTEL_METRICS_EXPORTER=prometheus`, OpenTelemetry's own variable).
+   * @default none
+   */
+  metricsExporter?: 'prometheus';
+  /**
    * How many webhook events `GET /webhooks/honeybee/recent` keeps.
    * @default 20
    */
@@ -128,8 +134,19 @@ export function loadSettings(env: Record<string, string | undefined>): SampleApp
     ),
     webhookSecret: value('HONEYBEE_WEBHOOK_SECRET'),
     redisUrl: value('REDIS_URL'),
+    metricsExporter: metricsExporter(value('OTEL_METRICS_EXPORTER')),
     recentWebhookLimit: 20,
   };
+}
+
+/** `OTEL_METRICS_EXPORTER`: `prometheus`, or `none` (the default); the app has no other. */
+function metricsExporter(raw: string | undefined): SampleAppSettings['metricsExporter'] {
+  if (raw === undefined || raw === 'none') return undefined;
+  if (raw === 'prometheus') return 'prometheus';
+  throw new SettingsError(
+    'OTEL_METRICS_EXPORTER',
+    `must be "prometheus" or "none" (the sample app serves no other exporter), got "${raw}"`,
+  );
 }
 
 function integer(

@@ -2,10 +2,22 @@ import type { HoneybeeAuthModuleOptions } from 'nestjs-honeybee-auth';
 import type { SampleAppSettings } from '../config/sample-app.settings.js';
 import { DEMO_CALLERS } from './embedded-honeybee.js';
 import type { EmbeddedHoneybee } from './embedded-honeybee.js';
+import type { PrometheusMetrics } from '../observability/prometheus-metrics.js';
 import type { SharedTokenStore } from './shared-token-store.js';
 
 /** Scopes of the app's default outbound token; `POST /orders` asks for `orders:write` per call. */
 export const DEFAULT_OUTBOUND_SCOPES = ['prescriptions:read'];
+/** The per-call scope set of `POST /orders`. */
+export const ORDER_SCOPES = ['orders:write'];
+
+/** What the options are built from besides the settings. */
+export interface HoneybeeConnection {
+  shared: SharedTokenStore;
+  /** With `OTEL_METRICS_EXPORTER=prometheus`. */
+  metrics?: PrometheusMetrics;
+  /** In embedded mode, the running emulator. */
+  embedded?: EmbeddedHoneybee;
+}
 
 /**
  * `HoneybeeAuthModule`'s options for the sample app, from its settings and, in embedded mode,
@@ -13,8 +25,7 @@ export const DEFAULT_OUTBOUND_SCOPES = ['prescriptions:read'];
  */
 export function honeybeeAuthOptions(
   settings: Pick<SampleAppSettings, 'honeybee' | 'webhookSecret' | 'apiTimeoutMs'>,
-  shared: SharedTokenStore,
-  embedded?: EmbeddedHoneybee,
+  { shared, metrics, embedded }: HoneybeeConnection,
 ): HoneybeeAuthModuleOptions {
   const common = {
     // Least privilege: reads use a read-only token; the order route asks for orders:write.
@@ -22,6 +33,11 @@ export function honeybeeAuthOptions(
     // Every HoneybeeHttpService call gets this timeout (axios `timeout`).
     httpTimeoutMs: settings.apiTimeoutMs,
     tokenStore: shared.store ? { store: shared.store } : undefined,
+    // Metrics for GET /metrics; the order route's scope set gets its own series.
+    telemetry: {
+      ...(metrics && { meterProvider: metrics.meterProvider }),
+      scopeSets: [ORDER_SCOPES],
+    },
   };
   // Callers' tokens are opaque: ask Honeybee's token-info endpoint (cached for 60 s), and accept
   // only the tokens of the clients that may call this app, not any Honeybee client's.

@@ -3,6 +3,7 @@ import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { HoneybeeHttpService } from 'nestjs-honeybee-auth';
+import { ORDER_SCOPES } from './honeybee-auth.options.js';
 import { HoneybeeUpstreamException, toUpstreamException } from './honeybee-upstream.exception.js';
 
 /** A prescription as Honeybee returns it (only the fields the app relies on are typed). */
@@ -53,7 +54,7 @@ export class PartnersApiClient {
   async createOrder(order: OrderRequest): Promise<Order> {
     const response = await this.call(
       'order',
-      this.http.post('/orders', order, { honeybee: { scopes: ['orders:write'] } }),
+      this.http.post('/orders', order, { honeybee: { scopes: ORDER_SCOPES } }),
     );
     const created = objectOrUndefined(response.data);
     if (typeof created?.id !== 'string') throw unexpectedAnswer(response);

@@ -1,9 +1,11 @@
 import type { OnModuleDestroy } from '@nestjs/common';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { deadline, unboundedAbortController } from '../common/deadline.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decorator.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import { HoneybeeTelemetry } from '../telemetry/honeybee.telemetry.js';
+import { countVerificationRefused, traceVerification } from '../telemetry/verification.trace.js';
 import { allowedOrNull } from './allowed-clients.policy.js';
 import { checkedPrincipal } from './principal.validator.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
@@ -27,7 +29,8 @@ import { VerificationLimiter } from './verification.limiter.js';
  *   client is an invalid token (`null`), which the cache keeps as such.
  *
  * These are the verifier's contract as the guard needs it, so they live with the verifier, not
- * in the cache (which only remembers verdicts) nor in the guard (which only decides).
+ * in the cache (which only remembers verdicts) nor in the guard (which only decides). Each call
+ * is timed, counted and traced here too (`HoneybeeTelemetry`), a refusal for overload counted.
  */
 @Injectable()
 export class CheckedVerifier implements TokenVerifier, OnModuleDestroy {
@@ -39,6 +42,7 @@ export class CheckedVerifier implements TokenVerifier, OnModuleDestroy {
   constructor(
     @InjectHoneybeeOptions() private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
+    @Optional() @Inject(HoneybeeTelemetry) private readonly telemetry?: HoneybeeTelemetry,
   ) {
     if (typeof verifier?.verify !== 'function') {
       const { verifier: configured } = options.inbound;
@@ -58,16 +62,26 @@ export class CheckedVerifier implements TokenVerifier, OnModuleDestroy {
    */
   async verify(token: string): Promise<HoneybeePrincipal | null> {
     if (!this.limiter.tryAcquire()) {
-      throw new HoneybeeVerifierUnavailableError(
+      const refused = new HoneybeeVerifierUnavailableError(
         `${this.limiter.capacity} token verifications are in flight already ` +
           '(inbound.maxConcurrentVerifications)',
+        { kind: 'overloaded' },
       );
+      countVerificationRefused(this.telemetry, refused);
+      throw refused;
     }
+    const trace = traceVerification(this.telemetry, token);
     try {
-      const verified = await this.callVerifier(token);
-      return verified === null
-        ? null
-        : allowedOrNull(this.options.inbound, verified, token, this.logger);
+      const verified = await trace.run(() => this.callVerifier(token));
+      const principal =
+        verified === null
+          ? null
+          : allowedOrNull(this.options.inbound, verified, token, this.logger);
+      trace.decided(principal !== null);
+      return principal;
+    } catch (err) {
+      trace.failed(err);
+      throw err;
     } finally {
       this.limiter.release();
     }
@@ -86,11 +100,14 @@ export class CheckedVerifier implements TokenVerifier, OnModuleDestroy {
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () =>
         reject(
-          new HoneybeeVerifierUnavailableError(
-            limit.timedOut()
-              ? `Token verification timed out after ${verifyTimeoutMs} ms`
-              : 'Token verification was aborted',
-          ),
+          limit.timedOut()
+            ? new HoneybeeVerifierUnavailableError(
+                `Token verification timed out after ${verifyTimeoutMs} ms`,
+                { kind: 'timeout' },
+              )
+            : new HoneybeeVerifierUnavailableError('Token verification was aborted', {
+                kind: 'aborted',
+              }),
         );
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
@@ -103,7 +120,10 @@ export class CheckedVerifier implements TokenVerifier, OnModuleDestroy {
     } catch (err) {
       if (err instanceof HoneybeeVerifierUnavailableError) throw err;
       // A custom verifier's unexpected error: still "cannot decide", never a 500 or a pass.
-      throw new HoneybeeVerifierUnavailableError('Token verifier failed', { cause: err });
+      throw new HoneybeeVerifierUnavailableError('Token verifier failed', {
+        cause: err,
+        kind: 'verifier_error',
+      });
     } finally {
       signal.removeEventListener('abort', onAbort);
       limit.dispose();

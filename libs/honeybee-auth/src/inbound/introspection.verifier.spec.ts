@@ -141,6 +141,23 @@ describe('IntrospectionVerifier', () => {
     await expect(make().verify(TOKEN)).rejects.toBeInstanceOf(HoneybeeVerifierUnavailableError);
   });
 
+  it('quotes no X-Request-Id that echoes the token or the client credentials it was sent', async () => {
+    const basic = Buffer.from(`my-app:${SECRET}`).toString('base64');
+    for (const [method, echoed] of [
+      ['client_secret_post', TOKEN],
+      ['client_secret_post', `x-${encodeURIComponent(SECRET)}`],
+      ['client_secret_basic', basic],
+    ] as const) {
+      server.respond(() => ({ status: 401, headers: { 'x-request-id': echoed } }));
+      const err = await make(method)
+        .verify(TOKEN)
+        .catch((e: unknown) => e as HoneybeeVerifierUnavailableError);
+      expect(err).toMatchObject({ kind: 'http', status: 401, requestId: undefined });
+    }
+    server.respond(() => ({ status: 401, headers: { 'x-request-id': 'req-ok' } }));
+    await expect(make().verify(TOKEN)).rejects.toMatchObject({ requestId: 'req-ok' });
+  });
+
   it('is unavailable on timeout', async () => {
     server.respond(() => new Promise(() => undefined));
     await expect(make().verify(TOKEN)).rejects.toThrow(/timed out/);

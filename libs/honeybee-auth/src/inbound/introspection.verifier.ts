@@ -1,5 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import { clientAuthenticatedForm } from '../common/http.js';
+import { credentialForms } from '../common/secret.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 import { introspectionPrincipal } from './introspection-answer.parser.js';
@@ -44,6 +45,7 @@ export class IntrospectionVerifier implements TokenVerifier {
       { method: 'POST', ...request },
       verifyTimeoutMs,
       signal,
+      [token, ...credentialForms(this.options.clientId, this.options.clientSecret.reveal())],
     );
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       throw unavailableAnswer(
@@ -51,6 +53,7 @@ export class IntrospectionVerifier implements TokenVerifier {
         res,
         `the endpoint refused this module's client credentials (HTTP ${res.status}); ` +
           'check clientId, clientSecret and clientAuthMethod',
+        'http',
       );
     }
     return introspectionPrincipal(okJsonObject(WHAT, res), this.clock.now(), (why) =>

@@ -3,6 +3,7 @@ import type { JWTPayload } from 'jose';
 import type { Clock } from '../common/clock.js';
 import { isScopeToken, normalizeScopes, parseScopeString } from '../common/scopes.js';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
+import type { HoneybeeVerifierUnavailableKind } from '../errors/honeybee-verifier-unavailable.error.js';
 import type { ResolvedJwtVerifierOptions } from '../options/resolved-options.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 import { readBoundedBody } from '../common/http.js';
@@ -73,7 +74,7 @@ export class JwtVerifier implements TokenVerifier {
       if (typeof code === 'string' && INVALID_TOKEN_CODES.has(code)) return null;
       throw new HoneybeeVerifierUnavailableError(
         `JWT verification could not get the signing keys: ${printable(describe(err), 300)}`,
-        { cause: err },
+        { cause: err, kind: jwksFailureKind(err) },
       );
     }
 
@@ -118,8 +119,28 @@ async function boundedJwksFetch(url: string, init: RequestInit): Promise<Respons
     return new Response(null, { status: res.status });
   }
   const body = await readBoundedBody(res, MAX_VERIFIER_RESPONSE_BYTES);
-  if (body === undefined) throw new Error(`JWKS exceeds ${MAX_VERIFIER_RESPONSE_BYTES} bytes`);
+  if (body === undefined) {
+    throw new JwksTooLargeError(`JWKS exceeds ${MAX_VERIFIER_RESPONSE_BYTES} bytes`);
+  }
   return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+}
+
+/** Why the key set could not be had, from what `jose` (or {@link boundedJwksFetch}) threw. */
+function jwksFailureKind(err: unknown): HoneybeeVerifierUnavailableKind {
+  const e = err as { code?: unknown; message?: unknown; name?: unknown };
+  if (e?.code === 'ERR_JWKS_TIMEOUT') return 'timeout';
+  if (e?.code === 'ERR_JWKS_INVALID' || err instanceof JwksTooLargeError) return 'invalid_response';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (message.startsWith('Expected 200 OK')) return 'http';
+  if (message.startsWith('Failed to parse')) return 'invalid_response';
+  // fetch() itself rejects with a TypeError ("fetch failed") when the connection fails.
+  if (e?.name === 'TypeError') return 'network';
+  return 'verifier_error';
+}
+
+/** A JWKS answer larger than {@link MAX_VERIFIER_RESPONSE_BYTES}. */
+class JwksTooLargeError extends Error {
+  override readonly name = 'JwksTooLargeError';
 }
 
 function describe(err: unknown): string {

@@ -19,7 +19,9 @@ import type { HoneybeePrincipal } from './token-verifier.interface.js';
  */
 export function checkedPrincipal(value: unknown): HoneybeePrincipal {
   const bad = (why: string) =>
-    new HoneybeeVerifierUnavailableError(`Token verifier returned a malformed principal: ${why}`);
+    new HoneybeeVerifierUnavailableError(`Token verifier returned a malformed principal: ${why}`, {
+      kind: 'invalid_response',
+    });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw bad('not an object or null');
   }

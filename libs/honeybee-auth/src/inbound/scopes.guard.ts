@@ -1,5 +1,5 @@
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
@@ -7,6 +7,9 @@ import { maskToken } from '../common/secret.js';
 import { printable } from '../common/upstream-text.js';
 import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decorator.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import { HotCounter } from '../telemetry/hot-counter.js';
+import { HoneybeeTelemetry } from '../telemetry/honeybee.telemetry.js';
+import { GUARD_DECISIONS, GuardOutcome, guardSlot } from '../telemetry/telemetry.conventions.js';
 import {
   HoneybeeBadRequestException,
   HoneybeeForbiddenException,
@@ -33,6 +36,9 @@ const MISSING_TOKEN = 'Missing Bearer token';
 const INVALID_TOKEN = 'The access token is invalid, expired or revoked';
 const CANNOT_VERIFY = 'The access token cannot be verified right now; try again later';
 
+/** Counter slot of the first outcome of an HTTP decision (see `guardSlot`). */
+const HTTP = guardSlot(0, 0);
+
 /** At most one "verifier unavailable" warning per this many ms; the rest are counted. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
 
@@ -57,7 +63,8 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
  * It fails closed: an error while verifying is a 503, never a 200 or a 500. On Express and
  * Fastify, and with the same rules on GraphQL resolvers, WebSocket gateways and microservice
  * handlers, each answering in its own way (`contexts/`, docs/contexts.md); a handler in a
- * context of another kind is refused unless it is public.
+ * context of another kind is refused unless it is public. Every decision on a guarded handler
+ * is counted (`honeybee_auth.guard.decisions`, docs/observability.md), in place: no allocation.
  */
 @Injectable()
 export class ScopesGuard implements CanActivate {
@@ -72,18 +79,22 @@ export class ScopesGuard implements CanActivate {
   private readonly routes = new WeakMap<object, WeakMap<object, RouteAuthorization>>();
   /** GraphQL, WebSocket and microservice calls: see `contexts/`. */
   private readonly contexts: ContextAuthorizer;
+  private readonly decisions: HotCounter;
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @InjectHoneybeeOptions() private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
     @Inject(VerificationCache) private readonly cache: VerificationCache,
+    @Optional() @Inject(HoneybeeTelemetry) telemetry?: HoneybeeTelemetry,
   ) {
     warnIfAnyClientAccepted(options.inbound, this.logger);
+    this.decisions = telemetry?.guardDecisions ?? new HotCounter(GUARD_DECISIONS);
     this.contexts = new ContextAuthorizer(
-      (route, extraction, carrier, response) =>
-        this.authorize(route, extraction, carrier as Record<string, unknown>, response),
+      (route, extraction, carrier, response, slot) =>
+        this.authorize(route, extraction, carrier as Record<string, unknown>, response, slot),
       options.inbound,
+      this.decisions,
     );
   }
 
@@ -97,25 +108,29 @@ export class ScopesGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<Record<string, unknown>>();
     const extraction = extractBearerToken(request, this.options.inbound);
-    return this.authorize(route, extraction, request, http.getResponse<unknown>());
+    return this.authorize(route, extraction, request, http.getResponse<unknown>(), HTTP);
   }
 
   /**
    * The decision on one call, in every context: `extraction` is what its credentials are,
    * `request` receives the principal and the verified marker, `response` (when there is one) the
-   * refusal's headers. Resolves `true` or throws the refusal.
+   * refusal's headers, `slot` (the context's first counter slot) counts the outcome. Resolves
+   * `true` or throws the refusal.
    */
   private async authorize(
     route: RouteAuthorization,
     extraction: BearerTokenExtraction,
     request: Record<string, unknown>,
     response: unknown,
+    slot: number,
   ): Promise<boolean> {
     const { realm } = this.options.inbound;
     if (extraction.kind === 'none') {
+      this.decisions.add(slot + GuardOutcome.missingToken);
       this.refuse(response, new HoneybeeUnauthorizedException(MISSING_TOKEN, { realm }));
     }
     if (extraction.kind === 'invalid_request') {
+      this.decisions.add(slot + GuardOutcome.invalidRequest);
       this.refuse(response, new HoneybeeBadRequestException(extraction.description, realm));
     }
     const { token } = extraction;
@@ -124,18 +139,22 @@ export class ScopesGuard implements CanActivate {
       principal = verifiedEarlier(request, token, this.options) ?? (await this.cache.verify(token));
     } catch (err) {
       this.logUnavailable(token, err);
+      this.decisions.add(slot + GuardOutcome.unavailable);
       const retryAfter = this.options.inbound.retryAfterSeconds;
       this.refuse(response, new HoneybeeServiceUnavailableException(CANNOT_VERIFY, retryAfter));
     }
     if (principal === null) {
+      this.decisions.add(slot + GuardOutcome.invalidToken);
       const challenge = { realm, error: 'invalid_token' as const };
       this.refuse(response, new HoneybeeUnauthorizedException(INVALID_TOKEN, challenge));
     }
     if (unmetScopes(route, principal.scopes)) {
+      this.decisions.add(slot + GuardOutcome.insufficientScope);
       this.refuse(response, new HoneybeeForbiddenException(route, realm));
     }
     markVerified(request, token, principal, this.options);
     request[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
+    this.decisions.add(slot + GuardOutcome.pass);
     return true;
   }
 

@@ -119,13 +119,24 @@ describe('TokenInfoVerifier', () => {
     ['resource_owner_id an object', doorkeeper({ resource_owner_id: { id: 1 } })],
   ])('is unavailable on a 200 with %s', async (_what, body) => {
     server.respond(() => ({ body }));
-    expect((await unavailable()).message).toMatch(/not Doorkeeper's token info/);
+    const err = await unavailable();
+    expect(err.message).toMatch(/not Doorkeeper's token info/);
+    expect(err.kind).toBe('invalid_response');
   });
 
   it.each([500, 502, 503, 403, 404, 429])('is unavailable on HTTP %i', async (status) => {
     server.respond(() => ({ status, body: { error: 'x' }, headers: { 'x-request-id': 'req-9' } }));
     const err = await unavailable();
-    expect(err).toMatchObject({ status, requestId: 'req-9' });
+    expect(err).toMatchObject({ status, requestId: 'req-9', kind: 'http' });
+  });
+
+  it('quotes no X-Request-Id that echoes the token it was sent', async () => {
+    for (const echoed of [TOKEN, `id-${TOKEN}`, `Bearer-${TOKEN}`]) {
+      server.respond(() => ({ status: 503, headers: { 'x-request-id': echoed } }));
+      const err = await unavailable();
+      expect(err.requestId).toBeUndefined();
+      expect(JSON.stringify(err)).not.toContain(TOKEN);
+    }
   });
 
   it('quotes no X-Request-Id that is not 1 to 128 visible ASCII characters', async () => {
@@ -154,17 +165,23 @@ describe('TokenInfoVerifier', () => {
 
   it('is unavailable on a body larger than 64 KiB', async () => {
     server.respond(() => ({ body: JSON.stringify({ scope: [], pad: 'x'.repeat(70_000) }) }));
-    expect((await unavailable()).message).toMatch(/exceeds 65536 bytes/);
+    const err = await unavailable();
+    expect(err.message).toMatch(/exceeds 65536 bytes/);
+    expect(err.kind).toBe('invalid_response');
   });
 
   it('is unavailable when the answer takes longer than verifyTimeoutMs', async () => {
     server.respond(() => new Promise(() => undefined)); // never answers
-    expect((await unavailable()).message).toMatch(/timed out after 200 ms/);
+    const err = await unavailable();
+    expect(err.message).toMatch(/timed out after 200 ms/);
+    expect(err.kind).toBe('timeout');
   });
 
   it('is unavailable when the connection drops', async () => {
     server.respond((_req, res) => void res.socket?.destroy());
-    expect((await unavailable()).message).toMatch(/failed/);
+    const err = await unavailable();
+    expect(err.message).toMatch(/failed/);
+    expect(err.kind).toBe('network');
   });
 
   it('is unavailable when nothing listens', async () => {
@@ -178,6 +195,9 @@ describe('TokenInfoVerifier', () => {
     const ctl = new AbortController();
     const pending = verifier.verify(TOKEN, ctl.signal);
     ctl.abort();
-    await expect(pending).rejects.toThrow(/aborted/);
+    await expect(pending).rejects.toMatchObject({
+      message: expect.stringMatching(/aborted/),
+      kind: 'aborted',
+    });
   });
 });

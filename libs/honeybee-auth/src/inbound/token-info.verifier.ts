@@ -36,6 +36,7 @@ export class TokenInfoVerifier implements TokenVerifier {
       },
       verifyTimeoutMs,
       signal,
+      [token],
     );
     if (res.status === 401) return null;
     return tokenInfoPrincipal(okJsonObject(WHAT, res), sentAt, (why) =>

@@ -1,11 +1,14 @@
 import type { OnModuleDestroy } from '@nestjs/common';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import * as crypto from 'node:crypto';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decorator.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import { HotCounter } from '../telemetry/hot-counter.js';
+import { HoneybeeTelemetry } from '../telemetry/honeybee.telemetry.js';
+import { CACHE_LOOKUPS, CacheResult } from '../telemetry/telemetry.conventions.js';
 import { CheckedVerifier } from './checked.verifier.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 
@@ -30,21 +33,31 @@ interface Verdict {
  *   kept apart so a flood of junk tokens cannot evict the verdicts of real ones.
  * - Every expiry is measured with the injected {@link Clock} (`HONEYBEE_CLOCK`), not with
  *   lru-cache's own TTL (which reads `performance.now()`).
+ * - Lookups are counted (hit, miss, joined) and the sizes reported to OpenTelemetry
+ *   (docs/observability.md).
  */
 @Injectable()
 export class VerificationCache implements OnModuleDestroy {
   private readonly valid: LRUCache<string, Verdict>;
   private readonly invalid: LRUCache<string, Verdict>;
   private readonly inflight = new Map<string, Promise<HoneybeePrincipal | null>>();
+  private readonly lookups: HotCounter;
+  private readonly unobserve?: () => void;
 
   constructor(
     @InjectHoneybeeOptions() private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
     @Inject(CheckedVerifier) private readonly verifier: TokenVerifier,
+    @Optional() @Inject(HoneybeeTelemetry) telemetry?: HoneybeeTelemetry,
   ) {
     const { maxEntries } = options.inbound.cache;
     this.valid = new LRUCache({ max: maxEntries });
     this.invalid = new LRUCache({ max: maxEntries });
+    this.lookups = telemetry?.cacheLookups ?? new HotCounter(CACHE_LOOKUPS);
+    this.unobserve = telemetry?.observeCache(() => ({
+      valid: this.valid.size,
+      invalid: this.invalid.size,
+    }));
   }
 
   /**
@@ -56,11 +69,18 @@ export class VerificationCache implements OnModuleDestroy {
     const now = this.clock.now();
     for (const store of [this.valid, this.invalid]) {
       const hit = store.get(key);
-      if (hit && hit.until > now) return hit.principal;
+      if (hit && hit.until > now) {
+        this.lookups.add(CacheResult.hit);
+        return hit.principal;
+      }
       if (hit) store.delete(key);
     }
     const pending = this.inflight.get(key);
-    if (pending) return pending;
+    if (pending) {
+      this.lookups.add(CacheResult.joined);
+      return pending;
+    }
+    this.lookups.add(CacheResult.miss);
 
     const run = this.verifyAndStore(key, token).finally(() => this.inflight.delete(key));
     this.inflight.set(key, run);
@@ -87,6 +107,7 @@ export class VerificationCache implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.clear();
+    this.unobserve?.();
   }
 
   private async verifyAndStore(key: string, token: string): Promise<HoneybeePrincipal | null> {

@@ -210,6 +210,37 @@ export interface HoneybeeWebSocketOptions {
 }
 
 /**
+ * OpenTelemetry metrics and spans (docs/observability.md). They need `@opentelemetry/api`
+ * (an optional peer) and an SDK in the application; without either nothing is recorded and
+ * recording costs nothing.
+ */
+export interface HoneybeeTelemetryOptions {
+  /**
+   * Record metrics and spans when `@opentelemetry/api` is installed. `false`: the module never
+   * loads it.
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * The `MeterProvider` (of `@opentelemetry/api`) to record metrics with.
+   * @default the global one, as registered when the module starts
+   */
+  meterProvider?: { getMeter(name: string, version?: string): unknown };
+  /**
+   * The `TracerProvider` (of `@opentelemetry/api`) to record spans with.
+   * @default the global one
+   */
+  tracerProvider?: { getTracer(name: string, version?: string): unknown };
+  /**
+   * Scope sets (besides `scopes`) that get their own `honeybee_auth.scope` attribute value.
+   * Tokens of any other scope set are recorded as `_OTHER`, so that the number of series is
+   * set by configuration, never by what callers ask for.
+   * @default [] (only the module's `scopes`)
+   */
+  scopeSets?: string[][];
+}
+
+/**
  * Options of {@link HoneybeeAuthModule}. Only `clientId` and `clientSecret` are required.
  * Every URL must be `https://`; `http://` is accepted only for loopback hosts and only with
  * `allowInsecureLoopback`.
@@ -305,4 +336,6 @@ export interface HoneybeeAuthModuleOptions {
   webhookSecret?: string;
   /** Options for checking inbound Bearer tokens (`ScopesGuard`). */
   inbound?: HoneybeeInboundOptions;
+  /** OpenTelemetry metrics and spans (docs/observability.md). */
+  telemetry?: HoneybeeTelemetryOptions;
 }

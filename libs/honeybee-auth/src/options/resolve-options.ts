@@ -11,6 +11,7 @@ import {
   urlField,
 } from './option-fields.js';
 import { resolveInboundOptions } from './resolve-inbound-options.js';
+import { resolveTelemetryOptions } from './resolve-telemetry-options.js';
 import type { ResolvedHoneybeeAuthOptions } from './resolved-options.js';
 
 /** Production token endpoint. */
@@ -102,6 +103,7 @@ export function resolveOptions(raw: HoneybeeAuthModuleOptions): ResolvedHoneybee
     tokenStore: resolveTokenStore(raw, clientSecret, tokenRequestTimeoutMs),
     webhookSecret: webhookSecret(raw.webhookSecret),
     inbound: resolveInboundOptions(raw, tokenOrigin, url),
+    telemetry: resolveTelemetryOptions(raw.telemetry),
   };
 }
 

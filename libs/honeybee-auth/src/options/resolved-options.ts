@@ -39,6 +39,18 @@ export interface ResolvedInboundOptions {
 }
 
 /**
+ * The telemetry options after validation, with defaults applied. The providers are typed by
+ * what is checked of them, so that these types need no OpenTelemetry package.
+ */
+export interface ResolvedTelemetryOptions {
+  enabled: boolean;
+  meterProvider?: { getMeter(name: string, version?: string): unknown };
+  tracerProvider?: { getTracer(name: string, version?: string): unknown };
+  /** Normalised scope sets, each space-joined (a token service's scope key). */
+  scopeSets: string[];
+}
+
+/**
  * The module's options after start-up validation: every default applied, every duration in
  * milliseconds, scopes normalised, secrets wrapped in {@link Secret}.
  */
@@ -67,4 +79,5 @@ export interface ResolvedHoneybeeAuthOptions {
   };
   webhookSecret?: Secret;
   inbound: ResolvedInboundOptions;
+  telemetry: ResolvedTelemetryOptions;
 }

@@ -45,11 +45,13 @@ const guarded = new WeakMap<BeforeRedirect, AxiosRequestConfig['beforeRedirect']
  * them.
  *
  * @param sentAuthorization - the `Authorization` value sent now (it changes on a replay).
+ * @param onRemoved - called each time the header is removed.
  */
 export function guardRedirects(
   userHook: AxiosRequestConfig['beforeRedirect'],
   origin: string,
   sentAuthorization: () => string,
+  onRemoved?: () => void,
 ): BeforeRedirect {
   const guard: BeforeRedirect = (options, responseDetails, requestDetails) => {
     userHook?.(options, responseDetails, requestDetails);
@@ -64,6 +66,7 @@ export function guardRedirects(
     for (const name of Object.keys(headers ?? {})) {
       if (name.toLowerCase() === 'authorization' && headers?.[name] === sentAuthorization()) {
         delete headers[name];
+        onRemoved?.();
       }
     }
   };

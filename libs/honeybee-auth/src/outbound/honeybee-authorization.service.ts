@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AxiosHeaders, getAdapter } from 'axios';
 import type {
   AxiosAdapter,
@@ -10,6 +10,11 @@ import { maskToken } from '../common/secret.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decorator.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import { HotCounter } from '../telemetry/hot-counter.js';
+import { HoneybeeTelemetry } from '../telemetry/honeybee.telemetry.js';
+import { traceReplay } from '../telemetry/replay.trace.js';
+import type { ReplayTrace } from '../telemetry/replay.trace.js';
+import { WITHHELD_REQUESTS, WithheldReason } from '../telemetry/telemetry.conventions.js';
 import {
   conceal,
   guardRedirects,
@@ -63,6 +68,9 @@ interface Grant {
  * helpers do: the masked header and the wrappers are taken off and the request is authorized
  * afresh. What this relies on inside axios and Node is in `axios-transport.internals.ts`.
  *
+ * Requests sent without the token because of `allowedOrigins` are counted, and each 401 replay
+ * counted and traced (docs/observability.md).
+ *
  * @example
  * constructor(http: HttpService, authorization: HoneybeeAuthorization) {
  *   authorization.install(http.axiosRef);
@@ -72,12 +80,17 @@ interface Grant {
 export class HoneybeeAuthorization {
   private readonly allowed: ReadonlySet<string>;
   private readonly installed = new WeakMap<AxiosInstance, () => void>();
+  private readonly withheld: HotCounter;
+  private readonly countRedirect: () => void;
 
   constructor(
     @InjectHoneybeeOptions() options: ResolvedHoneybeeAuthOptions,
     @Inject(HoneybeeTokenService) private readonly tokens: HoneybeeTokenService,
+    @Optional() @Inject(HoneybeeTelemetry) private readonly telemetry?: HoneybeeTelemetry,
   ) {
     this.allowed = new Set(options.allowedOrigins);
+    this.withheld = telemetry?.withheldRequests ?? new HotCounter(WITHHELD_REQUESTS);
+    this.countRedirect = () => this.withheld.add(WithheldReason.redirect);
   }
 
   /**
@@ -125,7 +138,11 @@ export class HoneybeeAuthorization {
     if (headers.get('authorization')) return config;
     const url = requestUrlOf(config);
     // A URL with userinfo is sent with Basic credentials by axios: it has its own authorization.
-    if (!url || url.username || url.password || !this.allowed.has(url.origin)) return config;
+    if (!url || url.username || url.password) return config;
+    if (!this.allowed.has(url.origin)) {
+      this.withheld.add(WithheldReason.originNotAllowed);
+      return config;
+    }
 
     const scopes = options?.scopes;
     if (scopes !== undefined && !Array.isArray(scopes)) {
@@ -151,7 +168,10 @@ export class HoneybeeAuthorization {
       const headers = config.headers;
       // Interceptors that ran after ours may have pointed the request elsewhere.
       if (requestOriginOf(config) !== grant.origin) {
-        if (headers.get('authorization') === bearer(grant.token)) headers.delete('authorization');
+        if (headers.get('authorization') === bearer(grant.token)) {
+          headers.delete('authorization');
+          this.withheld.add(WithheldReason.originChanged);
+        }
         finishedAdapters.add(adapter);
         return getAdapter(inner ?? DEFAULT_ADAPTERS, config)(config);
       }
@@ -159,8 +179,11 @@ export class HoneybeeAuthorization {
       let token = grant.token;
       const used = [token];
       const outcomes: Outcome[] = [];
-      config.beforeRedirect = guardRedirects(config.beforeRedirect, grant.origin, () =>
-        bearer(token),
+      config.beforeRedirect = guardRedirects(
+        config.beforeRedirect,
+        grant.origin,
+        () => bearer(token),
+        this.countRedirect,
       );
       recordRedirects(config);
       const dispatch = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
@@ -178,24 +201,26 @@ export class HoneybeeAuthorization {
       try {
         let outcome = await send();
         if (answeredOurToken401(outcome, token)) {
-          this.tokens.invalidate(token);
-          if (isReplayable(config.data)) {
+          const replay = traceReplay(this.telemetry);
+          outcome = await replay.run(async () => {
+            this.tokens.invalidate(token);
+            if (!isReplayable(config.data)) return ended(replay, outcome, 'not_replayable');
             let fresh: string;
             try {
               fresh = await this.tokens.getAccessToken(grant.scopes);
             } catch (err) {
               discard(outcome);
+              replay.end('token_failed', undefined, err);
               throw err;
             }
             // The same token again would only earn the same 401.
-            if (fresh !== token) {
-              discard(outcome);
-              token = fresh;
-              used.push(fresh);
-              headers.set('Authorization', bearer(fresh));
-              outcome = await send();
-            }
-          }
+            if (fresh === token) return ended(replay, outcome, 'same_token');
+            discard(outcome);
+            token = fresh;
+            used.push(fresh);
+            headers.set('Authorization', bearer(fresh));
+            return ended(replay, await send(), 'replayed');
+          });
         }
         conceal(outcome);
         if ('error' in outcome) throw outcome.error;
@@ -209,6 +234,16 @@ export class HoneybeeAuthorization {
     authorizingAdapters.set(adapter, inner);
     return adapter;
   }
+}
+
+/** Ends `replay` with `result` and the status of `outcome`'s answer; returns `outcome`. */
+function ended(
+  replay: ReplayTrace,
+  outcome: Outcome,
+  result: 'replayed' | 'not_replayable' | 'same_token',
+): Outcome {
+  replay.end(result, responseOf(outcome)?.status);
+  return outcome;
 }
 
 /** Adapters installed by {@link HoneybeeAuthorization} → the request's own adapter they wrap. */

@@ -16,6 +16,22 @@ const FAIL_FAST: Partial<RedisOptions> = {
   lazyConnect: false,
 };
 
+/**
+ * Why a command was not run: no answer in time (`timeout`), no connection (`not_connected`),
+ * too many commands unanswered (`overloaded`). The `code` is what the store's metrics report as
+ * `error.type`.
+ */
+export class RedisCommandError extends Error {
+  override readonly name = 'RedisCommandError';
+
+  constructor(
+    message: string,
+    readonly code: 'timeout' | 'not_connected' | 'overloaded',
+  ) {
+    super(message);
+  }
+}
+
 /** Statuses in which a connection attempt is under way: worth a short wait. */
 const CONNECTING = new Set(['wait', 'connecting', 'connect']);
 
@@ -96,14 +112,20 @@ export class RedisConnection {
     const deadline = performance.now() + this.timeoutMs;
     if (this.client.status !== 'ready') await this.ready(deadline);
     if (this.pending >= MAX_PENDING_COMMANDS) {
-      throw new Error(`Redis has ${this.pending} commands unanswered; refusing more`);
+      throw new RedisCommandError(
+        `Redis has ${this.pending} commands unanswered; refusing more`,
+        'overloaded',
+      );
     }
     this.pending++;
     const sent = command(this.client).finally(() => this.pending--);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms`)),
+        () =>
+          reject(
+            new RedisCommandError(`Redis did not answer within ${this.timeoutMs} ms`, 'timeout'),
+          ),
         Math.max(0, deadline - performance.now()),
       );
     });
@@ -124,7 +146,9 @@ export class RedisConnection {
   private ready(deadline: number): Promise<void> {
     const status = this.client.status;
     if (!CONNECTING.has(status)) {
-      return Promise.reject(new Error(`Redis is not connected (${status})`));
+      return Promise.reject(
+        new RedisCommandError(`Redis is not connected (${status})`, 'not_connected'),
+      );
     }
     if (status === 'wait') void this.client.connect().catch(() => undefined);
     return new Promise((resolve, reject) => {
@@ -136,11 +160,12 @@ export class RedisConnection {
         if (now === 'ready') resolve();
         else
           reject(
-            new Error(
-              CONNECTING.has(now)
-                ? `Redis did not become ready within ${this.timeoutMs} ms`
-                : `Redis is not connected (${now})`,
-            ),
+            CONNECTING.has(now)
+              ? new RedisCommandError(
+                  `Redis did not become ready within ${this.timeoutMs} ms`,
+                  'timeout',
+                )
+              : new RedisCommandError(`Redis is not connected (${now})`, 'not_connected'),
           );
       };
       const timer = setTimeout(() => settle(true), Math.max(0, deadline - performance.now()));

@@ -67,7 +67,7 @@ describe('RedisTokenStore while Redis is away', () => {
       );
       // Refused for being down, not after waiting out the operation timeout.
       const reasons = new Set(results.map((r) => String((r as PromiseRejectedResult).reason)));
-      expect([...reasons]).toEqual(['Error: Redis is not connected (reconnecting)']);
+      expect([...reasons]).toEqual(['RedisCommandError: Redis is not connected (reconnecting)']);
     });
   });
 
@@ -87,7 +87,7 @@ describe('RedisTokenStore while Redis is away', () => {
     });
     // Each waited out its own 50 ms. (After 2 s of silence the connection is dropped, which a
     // loaded machine may reach: then the rest are refused at once, as while Redis is down.)
-    expect(reasons.has('Error: Redis did not become ready within 50 ms')).toBe(true);
+    expect(reasons.has('RedisCommandError: Redis did not become ready within 50 ms')).toBe(true);
     for (const reason of reasons) {
       expect(reason).toMatch(/did not become ready within 50 ms|Redis is not connected/);
     }

@@ -4,12 +4,17 @@ import type { Clock } from '../common/clock.js';
 import { maskToken } from '../common/secret.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import type { HoneybeeTelemetry } from '../telemetry/honeybee.telemetry.js';
+import { recordLockWait } from '../telemetry/lock-wait.record.js';
+import type { LockWaitResult } from '../telemetry/telemetry.conventions.js';
 import { cacheToken, isUsable } from './cached-token.js';
 import type { CachedToken } from './cached-token.js';
 import { RefreshLock, RefreshLockLostError } from './refresh-lock.js';
 import type { BeforeSleep } from './token.fetcher.js';
 import { TokenSealer, storeKeyOf } from './token-sealer.js';
 import { TokenStoreHealth } from './token-store.health.js';
+import { instrumentedTokenStore } from './instrumented-token.store.js';
+import type { TokenStore } from './token-store.interface.js';
 
 /**
  * How long a replica without a usable token keeps looking at a failing store before it fetches
@@ -49,11 +54,14 @@ export interface ReplicaSlot {
  * and only one of them fetches it. A refresh adopts another replica's token from the store, or
  * takes the refresh lock and fetches for all (keeping the lock through every back-off sleep),
  * or waits for the lock holder's token. Tokens are sealed ({@link TokenSealer}) before they
- * reach the store; every store call reports to a {@link TokenStoreHealth}.
+ * reach the store; every store call reports to a {@link TokenStoreHealth}, and is counted
+ * (`instrumentedTokenStore`), as is each wait for another replica's token.
  */
 export class ReplicaCoordinator {
   private readonly sealer: TokenSealer;
   private readonly health: TokenStoreHealth;
+  /** The shared store, every operation counted. */
+  private readonly store: TokenStore;
   private undecryptableWarned = false;
 
   /**
@@ -66,9 +74,11 @@ export class ReplicaCoordinator {
     private readonly clock: Clock,
     private readonly signal: AbortSignal,
     private readonly logger: Logger,
+    private readonly telemetry?: HoneybeeTelemetry,
   ) {
     this.sealer = new TokenSealer(shared.encryptionKey.reveal(), options.clientId);
-    this.health = new TokenStoreHealth(shared.store, logger);
+    this.store = instrumentedTokenStore(shared.store, telemetry);
+    this.health = new TokenStoreHealth(this.store, logger);
   }
 
   /** Whether the store answered the last time it was used. */
@@ -94,25 +104,42 @@ export class ReplicaCoordinator {
     const started = performance.now();
     const deadline = started + waitTimeoutMs;
     const graceEnd = started + Math.min(waitTimeoutMs, STORE_GRACE_MS);
+    /** Since when this replica waits for another one's token (it found the lock taken). */
+    let waitingSince: number | undefined;
+    const waited = (result: LockWaitResult) => {
+      if (waitingSince === undefined) return;
+      recordLockWait(this.telemetry, slot.key, performance.now() - waitingSince, result);
+      waitingSince = undefined;
+    };
     for (;;) {
       let failed = false;
       try {
-        const token = await this.adoptOrFetchUnderLock(slot, key, fetch);
-        if (token) return token;
+        const attempt = { locked: false };
+        const token = await this.adoptOrFetchUnderLock(slot, key, fetch, attempt);
+        if (token) {
+          waited(attempt.locked ? 'acquired' : 'adopted');
+          return token;
+        }
+        waitingSince ??= performance.now();
       } catch (err) {
-        if (err instanceof HoneybeeTokenError) throw err;
+        if (err instanceof HoneybeeTokenError) {
+          waited('acquired');
+          throw err;
+        }
         this.health.failed(err);
         failed = true;
       }
       let pauseMs: number;
       if (failed) {
         if (this.usable(slot) || performance.now() >= graceEnd) {
+          waited('store_failed');
           return await this.withoutSharing(slot, fetch, 'the shared token store is unavailable');
         }
         pauseMs = STORE_RETRY_MS;
       } else {
         const left = deadline - performance.now();
         if (left <= 0) {
+          waited('timed_out');
           return await this.withoutSharing(
             slot,
             fetch,
@@ -132,7 +159,7 @@ export class ReplicaCoordinator {
    */
   evict(scopeKey: string, token: CachedToken): void {
     if (!token.sealed) return;
-    this.shared.store.deleteIfEquals(this.storeKey(scopeKey), token.sealed).then(
+    this.store.deleteIfEquals(this.storeKey(scopeKey), token.sealed).then(
       () => this.health.ok(),
       (err: unknown) => this.health.failed(err),
     );
@@ -149,22 +176,25 @@ export class ReplicaCoordinator {
   }
 
   /**
-   * Another replica's token, or one fetched under the lock for all. Undefined when the lock is
-   * taken, or was lost before a back-off sleep: the caller waits for the holder's token.
+   * Another replica's token, or one fetched under the lock for all (then `attempt.locked` is
+   * set: this replica fetched). Undefined when the lock is taken, or was lost before a back-off sleep: the caller
+   * waits for the holder's token.
    */
   private async adoptOrFetchUnderLock(
     slot: ReplicaSlot,
     key: string,
     fetch: FetchToken,
+    attempt: { locked: boolean },
   ): Promise<CachedToken | undefined> {
     const adopted = await this.readShared(slot, key);
     if (adopted) return adopted;
-    const lock = new RefreshLock(this.shared.store, key, this.shared.lockTtlMs);
+    const lock = new RefreshLock(this.store, key, this.shared.lockTtlMs);
     if (!(await lock.acquire())) return undefined;
     try {
       // Double-check: the previous holder may have stored a token just before we locked.
       const again = await this.readShared(slot, key);
       if (again) return again;
+      attempt.locked = true;
       const token = await fetch((sleepMs) => lock.extendFor(sleepMs));
       return await this.writeShared(key, token, lock);
     } catch (err) {
@@ -183,7 +213,7 @@ export class ReplicaCoordinator {
    * lock holder's token, or a failing store's next chance.
    */
   private async waitForToken(key: string, timeoutMs: number): Promise<void> {
-    await this.shared.store.waitForUpdate(key, timeoutMs, this.signal);
+    await this.store.waitForUpdate(key, timeoutMs, this.signal);
   }
 
   /**
@@ -204,7 +234,7 @@ export class ReplicaCoordinator {
 
   /** A usable token from the store that is not the one being replaced nor a rejected one. */
   private async readShared(slot: ReplicaSlot, key: string): Promise<CachedToken | undefined> {
-    const value = await this.shared.store.get(key);
+    const value = await this.store.get(key);
     this.health.ok();
     if (!value) return undefined;
     const shared = this.sealer.open(key, value);

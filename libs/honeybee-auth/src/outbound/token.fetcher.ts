@@ -1,8 +1,10 @@
 import type { Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../common/clock.js';
 import { maskToken } from '../common/secret.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import type { TokenRequestTrace } from '../telemetry/token-request.trace.js';
 import { cacheToken } from './cached-token.js';
 import type { CachedToken } from './cached-token.js';
 import { RefreshLockLostError } from './refresh-lock.js';
@@ -22,6 +24,8 @@ const SKEW_WARNING_MS = 60_000;
  * attempt, transient failures retried with capped, jittered exponential back-off (or the
  * server's `Retry-After`, up to `retry.maxDelayMs`), OAuth errors such as `invalid_client`
  * thrown at once. Warns once when the server's clock differs from ours by over a minute.
+ * Each request is reported to the fetch's trace (`honeybee_auth.token.requests`, its duration,
+ * an event on the span).
  */
 export class TokenFetcher {
   private readonly client: TokenEndpointClient;
@@ -41,18 +45,28 @@ export class TokenFetcher {
   }
 
   /**
-   * A new token for the scope set `scopeKey` (space-joined, normalised; empty for none).
+   * A new token for the scope set `scopeKey` (space-joined, normalised; empty for none), each
+   * request reported to `trace`.
    * @throws HoneybeeTokenError with `attempts` set, once retrying cannot help.
    * @throws RefreshLockLostError when `beforeSleep` resolves false.
    */
-  async fetch(scopeKey: string, beforeSleep?: BeforeSleep): Promise<CachedToken> {
+  async fetch(
+    scopeKey: string,
+    beforeSleep?: BeforeSleep,
+    trace?: TokenRequestTrace,
+  ): Promise<CachedToken> {
     const { maxAttempts, initialDelayMs, maxDelayMs } = this.options.retry;
     const scopes = scopeKey ? scopeKey.split(' ') : [];
     for (let attempt = 1; ; attempt++) {
       if (this.signal.aborted) throw this.shutDown(attempt - 1);
       const sentAt = this.clock.now();
+      const startedAt = performance.now();
       try {
-        const res = await this.client.request(scopes, this.signal);
+        const res = await this.client.request(scopes, this.signal).catch((err: unknown) => {
+          trace?.attempt(startedAt, { error: err });
+          throw err;
+        });
+        trace?.attempt(startedAt, { accessToken: res.accessToken, requestId: res.requestId });
         this.checkSkew(res.createdAt, res.serverDate, sentAt);
         const token = cacheToken(
           { accessToken: res.accessToken, lifetimeMs: res.expiresIn * 1000, obtainedAt: sentAt },

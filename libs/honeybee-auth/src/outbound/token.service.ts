@@ -1,5 +1,5 @@
 import type { OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { inspect } from 'node:util';
 import { HONEYBEE_CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
@@ -9,6 +9,10 @@ import { isScopeToken, normalizeScopes } from '../common/scopes.js';
 import { HoneybeeTokenError } from '../errors/honeybee-token.error.js';
 import { InjectHoneybeeOptions } from '../options/inject-honeybee-options.decorator.js';
 import type { ResolvedHoneybeeAuthOptions } from '../options/resolved-options.js';
+import { HoneybeeTelemetry } from '../telemetry/honeybee.telemetry.js';
+import type { TokenExpiry } from '../telemetry/honeybee.telemetry.js';
+import type { TokenTrigger } from '../telemetry/telemetry.conventions.js';
+import { traceTokenRequest } from '../telemetry/token-request.trace.js';
 import { isUsable } from './cached-token.js';
 import type { CachedToken } from './cached-token.js';
 import { ReplicaCoordinator, SharedRefreshDeferred } from './replica.coordinator.js';
@@ -51,6 +55,8 @@ export interface HoneybeeTokenStatus {
  *   while callers keep getting the current one.
  * - Transient failures are retried with capped, jittered exponential back-off; OAuth errors
  *   such as `invalid_client` are not. Failures surface as {@link HoneybeeTokenError}.
+ * - Every fetch is counted and traced, and each current token's time to expiry reported
+ *   (`HoneybeeTelemetry`, docs/observability.md); the cached path records nothing.
  *
  * @example
  * const token = await tokens.getAccessToken(['prescriptions:read']);
@@ -64,10 +70,12 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
   private readonly fetcher: TokenFetcher;
   /** With a shared token store: the other replicas' part in every refresh. */
   private readonly replicas?: ReplicaCoordinator;
+  private readonly unobserve?: () => void;
 
   constructor(
     @InjectHoneybeeOptions() private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(HoneybeeTelemetry) private readonly telemetry?: HoneybeeTelemetry,
   ) {
     const { signal } = this.shutdown;
     this.fetcher = new TokenFetcher(options, clock, signal, this.logger);
@@ -78,8 +86,10 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
         clock,
         signal,
         this.logger,
+        telemetry,
       );
     }
+    this.unobserve = telemetry?.observeTokens(() => this.usableTokens());
   }
 
   /**
@@ -97,7 +107,7 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
       }
       return current.accessToken;
     }
-    slot.inflight ??= this.fetch(slot);
+    slot.inflight ??= this.fetch(slot, triggerOf(slot));
     return (await slot.inflight).accessToken;
   }
 
@@ -150,6 +160,7 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
   /** Aborts requests and back-off waits in flight; later calls fail with kind `aborted`. */
   onModuleDestroy(): void {
     this.shutdown.abort();
+    this.unobserve?.();
   }
 
   /** Closes the shared token store (see `tokenStore.closeOnShutdown`). */
@@ -181,7 +192,7 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
 
   /** Starts a refresh while callers keep the current token, which is still usable. */
   private refreshInBackground(slot: Slot, current: CachedToken): void {
-    const p = this.fetch(slot);
+    const p = this.fetch(slot, 'refresh');
     slot.inflight = p;
     p.catch((err: Error) => {
       // The current token is still valid: keep serving it and try again later.
@@ -205,20 +216,33 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
    * the slot's bookkeeping: every token request, in the foreground or the background, starts
    * and ends here.
    */
-  private async fetch(slot: Slot): Promise<CachedToken> {
-    const request = (beforeSleep?: BeforeSleep) => this.fetcher.fetch(slot.key, beforeSleep);
+  private async fetch(slot: Slot, trigger: TokenTrigger): Promise<CachedToken> {
+    const trace = traceTokenRequest(this.telemetry, slot.key, trigger);
+    const request = (beforeSleep?: BeforeSleep) => this.fetcher.fetch(slot.key, beforeSleep, trace);
     try {
-      const token = this.replicas ? await this.replicas.refresh(slot, request) : await request();
+      const token = await trace.run(() =>
+        this.replicas ? this.replicas.refresh(slot, request) : request(),
+      );
       slot.current = token;
       slot.lastError = undefined;
       slot.backgroundRetryAt = 0;
+      trace.end();
       return token;
     } catch (err) {
       // A deferred shared refresh is not a failure to get a token.
       if (err instanceof HoneybeeTokenError) slot.lastError = err;
+      trace.end({ error: err });
       throw err;
     } finally {
       slot.inflight = undefined;
+    }
+  }
+
+  /** The usable token of each scope set, for `honeybee_auth.token.time_to_expiry`. */
+  private *usableTokens(): Iterable<TokenExpiry> {
+    const now = this.clock.now();
+    for (const { key, current } of this.slots.values()) {
+      if (isUsable(current, now)) yield { scopeKey: key, expiresAt: current.expiresAt };
     }
   }
 
@@ -230,4 +254,13 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
   toJSON(): Record<string, unknown> {
     return { clientId: this.options.clientId, scopeSets: this.slots.size };
   }
+}
+
+/**
+ * Why `slot` needs a token now (`honeybee_auth.token.trigger`): it held one that expired, or
+ * one that was invalidated (a 401), or never had one.
+ */
+function triggerOf(slot: Slot): TokenTrigger {
+  if (slot.current) return 'expired';
+  return slot.rejected !== undefined ? 'invalidated' : 'initial';
 }

@@ -1,6 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
 import type { ResolvedInboundOptions } from '../../options/resolved-options.js';
+import { HotCounter } from '../../telemetry/hot-counter.js';
+import {
+  GUARD_CONTEXTS,
+  GUARD_DECISIONS,
+  GuardOutcome,
+  guardSlot,
+} from '../../telemetry/telemetry.conventions.js';
 import type { BearerTokenExtraction } from '../bearer-token.extractor.js';
 import type { RouteAuthorization } from '../require-scopes.decorator.js';
 import type { ContextAdapter, GuardedOperation } from './context.adapter.js';
@@ -13,20 +20,29 @@ import { webSocketContext } from './websocket.context.js';
 /**
  * `ScopesGuard`'s decision for one call: verifies the credentials and checks the scopes,
  * puts the principal and the verified marker on `carrier`, or throws the guard's HTTP
- * exception (setting its headers on `response` when there is one).
+ * exception (setting its headers on `response` when there is one). `slot` is the context's
+ * first slot in `honeybee_auth.guard.decisions`.
  */
 export type AuthorizationDecision = (
   route: RouteAuthorization,
   extraction: BearerTokenExtraction,
   carrier: object,
   response: unknown,
+  slot: number,
 ) => Promise<boolean>;
 
-const ADAPTERS = new Map<string, ContextAdapter>([
-  ['graphql', graphqlContext as ContextAdapter],
-  ['ws', webSocketContext],
-  ['rpc', rpcContext as ContextAdapter],
+/** A context's adapter, and its first slot in `honeybee_auth.guard.decisions`. */
+const contextOf = (type: string, adapter: ContextAdapter) =>
+  [type, { adapter, slot: guardSlot(GUARD_CONTEXTS.indexOf(type as never), 0) }] as const;
+
+const ADAPTERS = new Map([
+  contextOf('graphql', graphqlContext as ContextAdapter),
+  contextOf('ws', webSocketContext),
+  contextOf('rpc', rpcContext as ContextAdapter),
 ]);
+
+/** The slot of a refusal in a context this guard does not know. */
+const UNSUPPORTED = guardSlot(GUARD_CONTEXTS.length - 1, GuardOutcome.unsupportedContext);
 
 /**
  * Runs `ScopesGuard`'s decision in the contexts besides HTTP (GraphQL, WebSockets,
@@ -46,13 +62,15 @@ export class ContextAuthorizer {
   constructor(
     private readonly decide: AuthorizationDecision,
     private readonly inbound: ResolvedInboundOptions,
+    private readonly decisions = new HotCounter(GUARD_DECISIONS),
   ) {}
 
   /** Authorizes a call in a non-HTTP context for `route` (which is not public). */
   async authorize(context: ExecutionContext, route: RouteAuthorization): Promise<boolean> {
     const type = context.getType<string>();
-    const adapter = ADAPTERS.get(type);
-    if (!adapter) {
+    const known = ADAPTERS.get(type);
+    if (!known) {
+      this.decisions.add(UNSUPPORTED);
       this.warnOnce(
         `type:${type}`,
         `Refused a handler in a "${type}" context: ScopesGuard knows http, graphql, ws and rpc ` +
@@ -60,9 +78,10 @@ export class ContextAuthorizer {
       );
       return false;
     }
+    const { adapter, slot } = known;
     const operation = this.read(adapter, context);
     try {
-      await this.decide(route, operation.extraction, operation.carrier, operation.response);
+      await this.decide(route, operation.extraction, operation.carrier, operation.response, slot);
     } catch (err) {
       if (!isHoneybeeAuthException(err)) throw err;
       return adapter.refuse(context, refusalOf(err), err, operation);
