@@ -134,17 +134,17 @@ export class ScopesGuard implements CanActivate {
     const { maxTokenLength } = this.options.inbound;
     // Only a checked token ever gets a verdict: one with a cached verdict passed the check
     // already (the length first, so that nothing longer is hashed).
-    const cached =
-      token.length <= maxTokenLength
-        ? (verifiedEarlier(request, token, this.options) ?? this.cache.cached(token))
-        : undefined;
+    const earlier = verifiedEarlier(request, token, this.options);
+    if (earlier !== undefined) return this.decide(route, token, earlier, request, response, slot);
+    const key = token.length <= maxTokenLength ? this.cache.keyOf(token) : undefined;
+    const cached = key === undefined ? undefined : this.cache.cached(key);
     if (cached !== undefined) return this.decide(route, token, cached, request, response, slot);
     const problem = bearerTokenProblem(token, maxTokenLength);
     if (problem !== undefined) {
       this.decisions.add(slot + GuardOutcome.invalidRequest);
       this.refuse(response, new HoneybeeBadRequestException(problem, realm));
     }
-    return this.cache.verify(token).then(
+    return this.cache.verify(token, key).then(
       (principal) => this.decide(route, token, principal, request, response, slot),
       (err: unknown) => this.unavailable(token, err, response, slot),
     );

@@ -89,11 +89,11 @@ describe('VerificationCache', () => {
   it('answers a cached verdict synchronously (cached), undefined when it has none', async () => {
     const { cache, verifier } = setup();
     verifier.answer = async (token) => (token === 'tok' ? principal() : null);
-    expect(cache.cached('tok')).toBeUndefined();
-    await cache.verify('tok');
-    expect(cache.cached('tok')).toMatchObject({ clientId: 'client' });
+    expect(cache.cached(cache.keyOf('tok'))).toBeUndefined();
+    await cache.verify('tok', cache.keyOf('tok'));
+    expect(cache.cached(cache.keyOf('tok'))).toMatchObject({ clientId: 'client' });
     await cache.verify('bad');
-    expect(cache.cached('bad')).toBeNull();
+    expect(cache.cached(cache.keyOf('bad'))).toBeNull();
     expect(verifier.calls).toEqual(['tok', 'bad']);
   });
 

@@ -12,6 +12,9 @@ import { CACHE_LOOKUPS, CacheResult } from '../telemetry/telemetry.conventions.j
 import { CheckedVerifier } from './checked.verifier.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 
+/** The key of a token's verdict ({@link VerificationCache.keyOf}): never the token itself. */
+export type VerdictKey = string & { readonly __verdictKey: never };
+
 /** A cached verdict and the clock time (epoch ms) until which it may be used. */
 interface Verdict {
   readonly principal: HoneybeePrincipal | null;
@@ -67,8 +70,10 @@ export class VerificationCache implements OnModuleDestroy {
    * The principal of a valid token, `null` for an invalid, expired or revoked one.
    * @throws HoneybeeVerifierUnavailableError when the verifier cannot decide.
    */
-  async verify(token: string): Promise<HoneybeePrincipal | null> {
-    const key = keyOf(token);
+  async verify(
+    token: string,
+    key: VerdictKey = this.keyOf(token),
+  ): Promise<HoneybeePrincipal | null> {
     const hit = this.lookup(key);
     if (hit !== undefined) return hit;
     const pending = this.inflight.get(key);
@@ -84,16 +89,31 @@ export class VerificationCache implements OnModuleDestroy {
   }
 
   /**
-   * The cached verdict on `token`, synchronously: its principal, `null` for a token known to be
-   * invalid, `undefined` when no usable verdict is cached (then {@link verify} decides). The
-   * guard decides a cached verdict in the same tick: no promise, no microtask.
+   * The cached verdict on the token with this key, synchronously: its principal, `null` for a
+   * token known to be invalid, `undefined` when no usable verdict is cached (then
+   * {@link verify}, given the same key, decides). The guard decides a cached verdict in the same
+   * tick: no promise, no microtask.
    */
-  cached(token: string): HoneybeePrincipal | null | undefined {
-    return this.lookup(keyOf(token));
+  cached(key: VerdictKey): HoneybeePrincipal | null | undefined {
+    return this.lookup(key);
+  }
+
+  /**
+   * The key of `token`'s verdict: the SHA-256 of the token, so the cache never holds a usable
+   * credential. Its 32 bytes as a one-byte string (`binary`, i.e. latin1): the shortest key to
+   * build, store and compare.
+   */
+  keyOf(token: string): VerdictKey {
+    // One-shot crypto.hash (Node >= 20.12) skips the Hash object; same digest.
+    return (
+      typeof crypto.hash === 'function'
+        ? crypto.hash('sha256', token, 'binary')
+        : crypto.createHash('sha256').update(token).digest('binary')
+    ) as VerdictKey;
   }
 
   /** A usable cached verdict (counted as a hit), or `undefined`; drops an expired one. */
-  private lookup(key: string): HoneybeePrincipal | null | undefined {
+  private lookup(key: VerdictKey): HoneybeePrincipal | null | undefined {
     const now = this.clock.now();
     for (const store of this.stores) {
       const verdict = store.get(key);
@@ -109,7 +129,7 @@ export class VerificationCache implements OnModuleDestroy {
 
   /** Forgets the verdict on one token (e.g. after a revocation webhook). */
   evict(token: string): void {
-    const key = keyOf(token);
+    const key = this.keyOf(token);
     this.valid.delete(key);
     this.invalid.delete(key);
   }
@@ -130,7 +150,7 @@ export class VerificationCache implements OnModuleDestroy {
     this.unobserve?.();
   }
 
-  private async verifyAndStore(key: string, token: string): Promise<HoneybeePrincipal | null> {
+  private async verifyAndStore(key: VerdictKey, token: string): Promise<HoneybeePrincipal | null> {
     const principal = await this.verifier.verify(token);
     // Measured after the call: a slow answer must not stretch the cache lifetime.
     const now = this.clock.now();
@@ -146,15 +166,4 @@ export class VerificationCache implements OnModuleDestroy {
     }
     return principal;
   }
-}
-
-/**
- * The cache key: the SHA-256 of the token, so the cache never holds a usable credential. Its 32
- * bytes as a one-byte string (`binary`, i.e. latin1): the shortest key to build, store and compare.
- */
-function keyOf(token: string): string {
-  // One-shot crypto.hash (Node >= 20.12) skips the Hash object; same digest.
-  return typeof crypto.hash === 'function'
-    ? crypto.hash('sha256', token, 'binary')
-    : crypto.createHash('sha256').update(token).digest('binary');
 }
