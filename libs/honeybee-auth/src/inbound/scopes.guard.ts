@@ -22,11 +22,11 @@ import { bearerTokenProblem, findBearerToken } from './bearer-token.extractor.js
 import type { BearerTokenExtraction } from './bearer-token.extractor.js';
 import { warnIfAnyClientAccepted } from './allowed-clients.policy.js';
 import { ContextAuthorizer } from './contexts/context.authorizer.js';
-import { HONEYBEE_PRINCIPAL_PROPERTY } from './current-principal.decorator.js';
 import { readRouteAuthorization, unmetScopes } from './require-scopes.decorator.js';
 import type { RouteAuthorization } from './require-scopes.decorator.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 import { VerificationCache } from './verification.cache.js';
+import type { VerdictKey } from './verification.cache.js';
 import { markVerified, verifiedEarlier } from './verified-request.marker.js';
 
 const MISSING_TOKEN = 'Missing Bearer token';
@@ -132,28 +132,32 @@ export class ScopesGuard implements CanActivate {
     }
     const { token } = extraction;
     const { maxTokenLength } = this.options.inbound;
-    // Only a checked token ever gets a verdict: one with a cached verdict passed the check
-    // already (the length first, so that nothing longer is hashed).
-    const earlier = verifiedEarlier(request, token, this.options);
-    if (earlier !== undefined) return this.decide(route, token, earlier, request, response, slot);
+    // Only a checked token ever gets a verdict: one with a verdict (earlier on this request, or
+    // cached) passed the check already. The length first, so that nothing longer is hashed.
     const key = token.length <= maxTokenLength ? this.cache.keyOf(token) : undefined;
-    const cached = key === undefined ? undefined : this.cache.cached(key);
-    if (cached !== undefined) return this.decide(route, token, cached, request, response, slot);
+    if (key !== undefined) {
+      const known = verifiedEarlier(request, key, this.options) ?? this.cache.cached(key);
+      if (known !== undefined) return this.decide(route, key, known, request, response, slot);
+    }
     const problem = bearerTokenProblem(token, maxTokenLength);
     if (problem !== undefined) {
       this.decisions.add(slot + GuardOutcome.invalidRequest);
       this.refuse(response, new HoneybeeBadRequestException(problem, realm));
     }
-    return this.cache.verify(token, key).then(
-      (principal) => this.decide(route, token, principal, request, response, slot),
+    const checked = key ?? this.cache.keyOf(token); // a checked token is never too long
+    return this.cache.verify(token, checked).then(
+      (principal) => this.decide(route, checked, principal, request, response, slot),
       (err: unknown) => this.unavailable(token, err, response, slot),
     );
   }
 
-  /** Admits `principal` if it has the route's scopes; refuses an invalid token or missing scopes. */
+  /**
+   * Admits `principal` (of the token whose verdict key is `key`) if it has the route's scopes;
+   * refuses an invalid token or missing scopes.
+   */
   private decide(
     route: RouteAuthorization,
-    token: string,
+    key: VerdictKey,
     principal: HoneybeePrincipal | null,
     request: Record<string, unknown>,
     response: unknown,
@@ -169,8 +173,7 @@ export class ScopesGuard implements CanActivate {
       this.decisions.add(slot + GuardOutcome.insufficientScope);
       this.refuse(response, new HoneybeeForbiddenException(route, realm));
     }
-    markVerified(request, token, principal, this.options);
-    request[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
+    markVerified(request, principal, key, this.options);
     this.decisions.add(slot + GuardOutcome.pass);
     return true;
   }
