@@ -90,10 +90,12 @@ export function withoutRedirectGuard(
 }
 
 /**
- * What the fetch adapter's `fetch` answered, per `Request` it was given: whether redirects were
- * followed (fetch tells only that, not where to).
+ * What the fetch adapter's `fetch` answered, on each `Request` it was given: whether redirects
+ * were followed (fetch tells only that, not where to). A property of the `Request`, not a
+ * WeakMap entry: one per request would be an ephemeron for every GC to process.
  */
-const fetched = new WeakMap<object, { readonly redirected: boolean }>();
+const REDIRECTED = Symbol('honeybee-auth:redirected');
+type Fetched = { [REDIRECTED]?: boolean };
 /** One recording wrapper per `fetch` (axios caches a fetch adapter per `fetch` function). */
 const recorders = new WeakMap<object, typeof fetch>();
 const isRecorder = new WeakSet<object>();
@@ -135,7 +137,7 @@ function recordingFetch(inner: unknown): typeof fetch {
 
 function record(input: unknown, response: Response): void {
   if (input !== null && typeof input === 'object') {
-    fetched.set(input, { redirected: response.redirected === true });
+    (input as Fetched)[REDIRECTED] = response.redirected === true;
   }
 }
 
@@ -156,10 +158,9 @@ export function lastHopSent(response: AxiosResponse, authorization: string): boo
   if (typeof lastHop.getHeader === 'function') {
     return lastHop.getHeader('authorization') === authorization;
   }
-  const fetchedAnswer = fetched.get(lastHop);
+  const redirected = (lastHop as Fetched)[REDIRECTED];
   return (
-    fetchedAnswer !== undefined &&
-    !fetchedAnswer.redirected &&
+    redirected === false &&
     typeof lastHop.headers?.get === 'function' &&
     lastHop.headers.get('authorization') === authorization
   );
@@ -195,7 +196,14 @@ function scrub(value: unknown, mask: (text: string) => string, seen: Set<object>
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
   const o = value as Record<string | symbol, unknown>;
-  if (typeof o._header === 'string') o._header = mask(o._header);
+  // An `http.ClientRequest` (it has the serialized header block): its header map too. A fetch
+  // `Request`, say, has neither, and its symbols are not scanned.
+  if (typeof o._header === 'string') {
+    o._header = mask(o._header);
+    const outHeaders = ownSymbolValue(o, 'kOutHeaders') as Record<string, [string, unknown]> | null;
+    const entry = outHeaders?.authorization;
+    if (entry && typeof entry[1] === 'string') entry[1] = mask(entry[1]);
+  }
   const optionHeaders = (o._options as { headers?: Record<string, unknown> } | undefined)?.headers;
   if (optionHeaders) {
     for (const name of Object.keys(optionHeaders)) {
@@ -203,9 +211,6 @@ function scrub(value: unknown, mask: (text: string) => string, seen: Set<object>
       if (typeof v === 'string') optionHeaders[name] = mask(v);
     }
   }
-  const outHeaders = ownSymbolValue(o, 'kOutHeaders') as Record<string, [string, unknown]> | null;
-  const entry = outHeaders?.authorization;
-  if (entry && typeof entry[1] === 'string') entry[1] = mask(entry[1]);
   scrub(o._currentRequest, mask, seen);
   const socket = o.socket as Record<symbol, unknown> | null | undefined;
   if (socket && typeof socket === 'object') {
