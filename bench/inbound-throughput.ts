@@ -3,11 +3,14 @@
  * Fastify, without a guard (the baseline), behind `ScopesGuard` (token-info and jwt with a
  * warm verdict cache, jwt with every request a cache miss), behind `@nestjs/passport` +
  * `passport-jwt`, and behind `express-oauth2-jwt-bearer` (Express only). One child process per
- * server (pinned to CPU 1), autocannon in this process (CPU 0), pipelining 1, the same tokens
- * (round robin) for every variant, a warm-up round, then variants interleaved round by round.
+ * server (pinned to CPU 1), autocannon in this process (CPU 0), the same tokens (round robin)
+ * for every variant; for each pipelining level (1, then 10 requests in flight per connection),
+ * a warm-up round, then variants interleaved round by round, each round starting one server
+ * later. Ends with its targets: the warm guard against the unguarded route (CPU-bound) and
+ * against the peers.
  *
  *   npx tsx bench/inbound-throughput.ts
- *   (BENCH_ROUNDS=5 BENCH_DURATION=2 BENCH_CONNECTIONS=10 BENCH_PIN=1
+ *   (BENCH_ROUNDS=5 BENCH_DURATION=2 BENCH_CONNECTIONS=10 BENCH_PIPELINING=1,10 BENCH_PIN=1
  *    BENCH_ONLY=express/unguarded,… runs only those servers;
  *    BENCH_COMPARE_ROOT=/other/checkout also runs each ScopesGuard variant from there;
  *    BENCH_PROFILE=express/guard-jwt-rs256,… writes a CPU profile of their timed rounds to bench/profiles/ADAPTER-VARIANT.cpuprofile)
@@ -15,24 +18,30 @@
 import { createPublicKey } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HoneybeeEmulator } from 'honeybee-emulator';
 import { intFromEnv, machineLine } from './lib/env.js';
 import type { InboundAppConfig, InboundVariant } from './lib/inbound-app.js';
 import { PIN, load, pinSelf, spawnTsx, stopChild } from './lib/load.js';
+import { PROFILE_DIR as PROFILES } from './lib/profiler.js';
 import type { LoadResult } from './lib/load.js';
 import { fmt, median, ratio, table } from './lib/stats.js';
+import { atLeast, printTargets, target } from './lib/summary.js';
 
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 5);
 const SECONDS = intFromEnv('BENCH_DURATION', 2);
 const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 10);
+/** Pipelining levels (requests in flight per connection), each measured and reported. */
+const PIPELINING = (process.env.BENCH_PIPELINING ?? '1,10')
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
 /** Distinct tokens, sent round robin. */
 const TOKENS = 64;
 /** Verdict-cache size of the uncached jwt variant: far below TOKENS, so every request misses. */
 const UNCACHED_MAX_ENTRIES = 1;
 const APP = fileURLToPath(new URL('./lib/inbound-app.ts', import.meta.url));
-const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
+const PROFILE_DIR = fileURLToPath(PROFILES);
 const PROFILE = new Set((process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean));
 /**
  * Other checkouts of this repository (comma-separated, each with a bench/ like this one), e.g.
@@ -63,7 +72,22 @@ interface Server {
   url: string;
   child: ChildProcess;
   tokens: string[];
+  /** This pipelining level's measurements, one per round. */
   results: (LoadResult & { cpuUsPerRequest: number })[];
+}
+
+/** Warm guard ÷ unguarded, CPU-bound, must be at least this (issue 17). */
+const GUARD_TARGET = { express: 0.95, fastify: 0.9 };
+/** Warm jwt guard ÷ peer, CPU-bound, must be at least this. */
+const PEER_TARGET: Partial<Record<InboundVariant, number>> = {
+  'express-oauth2-jwt-bearer-rs256': 1.5,
+  'passport-jwt-rs256': 3,
+};
+
+/** `items` starting at index `round` (modulo their number). */
+function rotated<T>(items: readonly T[], round: number): T[] {
+  const start = round % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
 }
 
 /** Sends `msg` to a server and waits for its answer. */
@@ -75,13 +99,92 @@ function ask(child: ChildProcess, msg: object): Promise<unknown> {
 }
 
 /** One autocannon run against `s`, with the server's CPU time per response. */
-async function measure(s: Server): Promise<Server['results'][number]> {
+async function measure(s: Server, pipelining: number): Promise<Server['results'][number]> {
   type Cpu = { usage: NodeJS.CpuUsage };
   const before = ((await ask(s.child, { type: 'cpu' })) as Cpu).usage;
-  const result = await load(s.url, s.tokens, SECONDS, CONNECTIONS);
+  const result = await load(s.url, s.tokens, SECONDS, CONNECTIONS, pipelining);
   const after = ((await ask(s.child, { type: 'cpu' })) as Cpu).usage;
   const cpuUs = after.user - before.user + (after.system - before.system);
   return { ...result, cpuUsPerRequest: cpuUs / Math.max(1, result.requests) };
+}
+
+/** Prints each adapter's table for one pipelining level and records its targets. */
+function report(servers: readonly Server[], pipelining: number): void {
+  for (const adapter of ['express', 'fastify'] as const) {
+    const mine = servers.filter((s) => s.adapter === adapter);
+    const rps = (s: Server) => median(s.results.map((x) => x.rps));
+    if (mine.length === 0) continue;
+    const find = (v: InboundVariant) => mine.find((s) => s.variant === v && !s.compare);
+    /** Median over rounds of this round's rps ÷ the same round's rps of `other`. */
+    const paired = (s: Server, other: Server | undefined) =>
+      other ? median(s.results.map((x, r) => x.rps / other.results[r].rps)) : NaN;
+    /** The same for CPU cost: `other`'s CPU µs per request ÷ this one's (> 1: cheaper). */
+    const pairedCpu = (s: Server | undefined, other: Server | undefined) =>
+      s && other
+        ? median(s.results.map((x, r) => other.results[r].cpuUsPerRequest / x.cpuUsPerRequest))
+        : NaN;
+    const cpu = (s: Server) => median(s.results.map((x) => x.cpuUsPerRequest));
+    const base = find('unguarded');
+    const passport = find('passport-jwt-rs256');
+    const name = adapter === 'express' ? 'Express' : 'Fastify';
+    console.log(`### ${name}, pipelining ${pipelining}\n`);
+    console.log(
+      table(
+        [
+          'variant',
+          'req/s (median)',
+          'min–max',
+          'vs unguarded',
+          'vs passport-jwt',
+          'server CPU µs/req',
+          'CPU-bound vs unguarded',
+          'CPU-bound vs passport-jwt',
+          'p50 ms',
+          'p99 ms',
+          'non-2xx + errors',
+        ],
+        mine.map((s) => {
+          const all = s.results.map((x) => x.rps);
+          return [
+            `${LABELS[s.variant]}${s.compare ? ` [compare ${s.compare}]` : ''}`,
+            fmt(rps(s)),
+            `${fmt(Math.min(...all))}–${fmt(Math.max(...all))}`,
+            ratio(paired(s, base), 1),
+            ratio(paired(s, passport), 1),
+            fmt(cpu(s), 1),
+            ratio(pairedCpu(s, base), 1),
+            ratio(pairedCpu(s, passport), 1),
+            fmt(median(s.results.map((x) => x.p50)), 0),
+            fmt(median(s.results.map((x) => x.p99)), 0),
+            fmt(s.results.reduce((a, x) => a + x.non2xx + x.errors, 0)),
+          ];
+        }),
+      ),
+    );
+    console.log('');
+    for (const v of ['guard-token-info', 'guard-jwt-rs256'] as const) {
+      if (!find(v) || !base) continue;
+      const r = pairedCpu(find(v), base);
+      const min = GUARD_TARGET[adapter];
+      target(
+        'inbound-throughput',
+        `${LABELS[v]} ÷ unguarded, ${name}, pipelining ${pipelining}, CPU-bound ≥ ${min.toFixed(2)}×`,
+        ratio(r, 1),
+        atLeast(r, min),
+      );
+    }
+    for (const [peer, min] of Object.entries(PEER_TARGET) as [InboundVariant, number][]) {
+      const other = find(peer);
+      if (!other || !find('guard-jwt-rs256')) continue;
+      const r = pairedCpu(find('guard-jwt-rs256'), other);
+      target(
+        'inbound-throughput',
+        `${LABELS['guard-jwt-rs256']} ÷ ${LABELS[peer]}, ${name}, pipelining ${pipelining}, CPU-bound ≥ ${min}×`,
+        ratio(r, 1),
+        atLeast(r, min),
+      );
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -156,75 +259,29 @@ async function main(): Promise<void> {
 
     console.log('## Inbound throughput: GET /rx, requests per second\n');
     console.log(
-      `${machineLine()} · autocannon ${CONNECTIONS} connections, pipelining 1, ${SECONDS} s per measurement, ${ROUNDS} rounds after a warm-up round, variants interleaved, ${TOKENS} tokens round robin${PIN ? ', servers pinned to CPU 1 and autocannon to CPU 0' : ''}\n`,
+      `${machineLine()} · autocannon ${CONNECTIONS} connections, pipelining ${PIPELINING.join(' and ')}, ${SECONDS} s per measurement, ${ROUNDS} rounds after a warm-up round per pipelining level, variants interleaved, ${TOKENS} tokens round robin${PIN ? ', servers pinned to CPU 1 and autocannon to CPU 0' : ''}\n`,
     );
-    // Warm-up: JIT, JWKS fetch, and every token's verdict cached.
-    for (const s of servers) await measure(s);
-    const tokenInfoBefore = rs.requests('tokenInfo').length;
     const profiled = servers.filter((s) => !s.compare && PROFILE.has(`${s.adapter}/${s.variant}`));
-    await Promise.all(profiled.map((s) => ask(s.child, { type: 'profile-start' })));
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const s of servers) s.results.push(await measure(s));
-      console.error(`  round ${r + 1}/${ROUNDS} done`);
-    }
-    if (profiled.length > 0) mkdirSync(PROFILE_DIR, { recursive: true });
-    for (const s of profiled) {
-      const file = `${PROFILE_DIR}${s.adapter}-${s.variant}.cpuprofile`;
-      await ask(s.child, { type: 'profile-stop', file });
-      console.error(`  wrote ${file} (timed rounds only)`);
-    }
-
-    for (const adapter of ['express', 'fastify'] as const) {
-      const mine = servers.filter((s) => s.adapter === adapter);
-      const rps = (s: Server) => median(s.results.map((x) => x.rps));
-      if (mine.length === 0) continue;
-      const find = (v: InboundVariant) => mine.find((s) => s.variant === v && !s.compare);
-      /** Median over rounds of this round's rps ÷ the same round's rps of `other`. */
-      const paired = (s: Server, other: Server | undefined) =>
-        other ? median(s.results.map((x, r) => x.rps / other.results[r].rps)) : NaN;
-      /** The same for CPU cost: `other`'s CPU µs per request ÷ this one's (> 1: cheaper). */
-      const pairedCpu = (s: Server, other: Server | undefined) =>
-        other
-          ? median(s.results.map((x, r) => other.results[r].cpuUsPerRequest / x.cpuUsPerRequest))
-          : NaN;
-      const cpu = (s: Server) => median(s.results.map((x) => x.cpuUsPerRequest));
-      const base = find('unguarded');
-      const passport = find('passport-jwt-rs256');
-      console.log(`### ${adapter === 'express' ? 'Express' : 'Fastify'}\n`);
+    for (const pipelining of PIPELINING) {
+      for (const s of servers) s.results = [];
+      // Warm-up: JIT, JWKS fetch, and every token's verdict cached.
+      for (const s of servers) await measure(s, pipelining);
+      const tokenInfoBefore = rs.requests('tokenInfo').length;
+      await Promise.all(profiled.map((s) => ask(s.child, { type: 'profile-start' })));
+      for (let r = 0; r < ROUNDS; r++) {
+        // Each round starts one server later, so that no server always follows the same one.
+        for (const s of rotated(servers, r)) s.results.push(await measure(s, pipelining));
+        console.error(`  pipelining ${pipelining}: round ${r + 1}/${ROUNDS} done`);
+      }
+      for (const s of profiled) {
+        const file = `${PROFILE_DIR}${s.adapter}-${s.variant}-p${pipelining}.cpuprofile`;
+        await ask(s.child, { type: 'profile-stop', file });
+        console.error(`  wrote ${file} (timed rounds only)`);
+      }
+      report(servers, pipelining);
       console.log(
-        table(
-          [
-            'variant',
-            'req/s (median)',
-            'min–max',
-            'vs unguarded',
-            'vs passport-jwt',
-            'server CPU µs/req',
-            'CPU-bound vs unguarded',
-            'CPU-bound vs passport-jwt',
-            'p50 ms',
-            'p99 ms',
-            'non-2xx + errors',
-          ],
-          mine.map((s) => {
-            const all = s.results.map((x) => x.rps);
-            return [
-              `${LABELS[s.variant]}${s.compare ? ` [compare ${s.compare}]` : ''}`,
-              fmt(rps(s)),
-              `${fmt(Math.min(...all))}–${fmt(Math.max(...all))}`,
-              ratio(paired(s, base), 1),
-              ratio(paired(s, passport), 1),
-              fmt(cpu(s), 0),
-              ratio(pairedCpu(s, base), 1),
-              ratio(pairedCpu(s, passport), 1),
-              fmt(median(s.results.map((x) => x.p50)), 0),
-              fmt(median(s.results.map((x) => x.p99)), 0),
-              fmt(s.results.reduce((a, x) => a + x.non2xx + x.errors, 0)),
-            ];
-          }),
-        ),
+        `Token-info calls during the timed rounds at pipelining ${pipelining} (a warm cache makes none): ${rs.requests('tokenInfo').length - tokenInfoBefore}\n`,
       );
-      console.log('');
     }
     console.log(
       'Ratios are paired: the median over rounds of (this variant ÷ the other, same round). ' +
@@ -235,9 +292,7 @@ async function main(): Promise<void> {
     );
     COMPARE_ROOTS.forEach((root, i) => console.log(`[compare ${i + 1}]: ${root}`));
     if (COMPARE_ROOTS.length > 0) console.log('');
-    console.log(
-      `Token-info calls during the timed rounds (a warm cache makes none): ${rs.requests('tokenInfo').length - tokenInfoBefore}\n`,
-    );
+    printTargets();
   } finally {
     await Promise.all(servers.map((s) => stopChild(s.child)));
     await rs.stop();

@@ -12,6 +12,7 @@ import { intFromEnv, machineLine, quietNestLogs } from './lib/env.js';
 import { makeTokenService } from './lib/ours.js';
 import { HandRolledSimpleOauth2Cache } from './lib/peers.js';
 import { fmt, median, ratio, table } from './lib/stats.js';
+import { atMost, printTargets, target } from './lib/summary.js';
 
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 5);
 const CALLERS = intFromEnv('BENCH_CALLERS', 1000);
@@ -107,7 +108,15 @@ async function main(): Promise<void> {
       ),
     );
     console.log('');
+    const most = Math.max(...base.map((x) => x.requests));
+    target(
+      'outbound-cold-start',
+      `HoneybeeTokenService: token requests for ${fmt(CALLERS)} concurrent callers on a cold cache, endpoint ${delayMs} ms, every round = 1`,
+      `${fmt(most)} (most in a round)`,
+      atMost(most, 1),
+    );
   }
+  printTargets();
 }
 
 await main();

@@ -18,6 +18,7 @@ import { RedisServer } from '../test/fixtures/redis-server.js';
 import { intFromEnv, machineLine } from './lib/env.js';
 import type { ResultMessage, RunMessage } from './lib/replica-child.js';
 import { fmt, max, median, table } from './lib/stats.js';
+import { atMost, printTargets, target } from './lib/summary.js';
 
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 3);
 const REPLICAS = [1, 4, 8];
@@ -110,6 +111,15 @@ async function main(): Promise<void> {
         for (const m of modes) {
           const s = samples.get(m.name)!;
           const perRefresh = s.map((x) => x.requests / x.refreshes);
+          if (m.redisUrl) {
+            const perRefreshMedian = median(perRefresh);
+            target(
+              'replicas',
+              `RedisTokenStore, K = ${k} processes: token requests per refresh = 1`,
+              fmt(perRefreshMedian, 2),
+              atMost(perRefreshMedian, 1),
+            );
+          }
           rows.push([
             `K = ${k}, ${m.name}`,
             fmt(median(s.map((x) => x.requests))),
@@ -146,6 +156,7 @@ async function main(): Promise<void> {
   console.log(
     '\n(medians over rounds; a warm call starts after its replica already had a token)\n',
   );
+  printTargets();
 }
 
 await main();

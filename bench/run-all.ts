@@ -1,28 +1,38 @@
 /**
  * Runs every benchmark scenario, one child process each (so no scenario inherits another's
- * heap, JIT state or sockets), and prints their tables in order. `npm run bench`.
+ * heap, JIT state or sockets), prints their tables in order, and ends with one summary table:
+ * each target, the measured value, met or missed. `npm run bench`.
  *
- *   npx tsx bench/run-all.ts [--out bench/results-raw.md] [scenario …]
- *   (scenarios: inbound-throughput outbound-cold-start refresh-boundary replicas
- *    unique-token-flood telemetry-overhead; the BENCH_* variables of each script apply)
+ *   npx tsx bench/run-all.ts [--out bench/results-raw.md] [--results bench/RESULTS.md] [scenario …]
+ *   (scenarios: outbound-cold-start refresh-boundary replicas inbound-throughput jwt-floor
+ *    outbound-throughput startup-memory unique-token-flood telemetry-overhead;
+ *    the BENCH_* variables of each script apply)
+ *
+ * `--out` writes the raw output; `--results` writes a results document: the command, the
+ * machine line at the start and at the end, the summary table, then each scenario's tables.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machineLine } from './lib/env.js';
+import { loadAverage, machineLine } from './lib/env.js';
+import { RESULT_PREFIX, targetTable } from './lib/summary.js';
+import type { TargetResult } from './lib/summary.js';
 
 const SCENARIOS = [
   'outbound-cold-start',
   'refresh-boundary',
   'replicas',
   'inbound-throughput',
+  'jwt-floor',
+  'outbound-throughput',
+  'startup-memory',
   'unique-token-flood',
   'telemetry-overhead',
 ];
 
 const { values, positionals } = parseArgs({
-  options: { out: { type: 'string' } },
+  options: { out: { type: 'string' }, results: { type: 'string' } },
   allowPositionals: true,
 });
 const chosen = positionals.length > 0 ? positionals : SCENARIOS;
@@ -33,33 +43,108 @@ for (const name of chosen) {
   }
 }
 
-function run(name: string): Promise<{ output: string; code: number | null; seconds: number }> {
+interface Run {
+  name: string;
+  /** The scenario's stdout without its result lines. */
+  output: string;
+  targets: TargetResult[];
+  code: number | null;
+  seconds: number;
+}
+
+/** Runs one scenario; echoes its stdout (result lines excepted) as it comes. */
+function run(name: string): Promise<Run> {
   const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
+  let partial = '';
+  const targets: TargetResult[] = [];
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
-    output += chunk;
-    process.stdout.write(chunk);
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (line.startsWith(RESULT_PREFIX)) {
+        targets.push(JSON.parse(line.slice(RESULT_PREFIX.length)) as TargetResult);
+        continue;
+      }
+      output += `${line}\n`;
+      process.stdout.write(`${line}\n`);
+    }
   });
   return new Promise((resolve) =>
-    child.on('close', (code) =>
-      resolve({ output, code, seconds: (performance.now() - started) / 1000 }),
-    ),
+    child.on('close', (code) => {
+      if (partial) {
+        output += partial;
+        process.stdout.write(partial);
+      }
+      resolve({ name, output, targets, code, seconds: (performance.now() - started) / 1000 });
+    }),
   );
 }
 
-const parts = [`# honeybee-auth benchmarks (raw output)\n\n${machineLine()}\n`];
-let failed = 0;
+const startLine = machineLine();
+const started = performance.now();
+const runs: Run[] = [];
 for (const name of chosen) {
   console.error(`▶ ${name}`);
-  const { output, code, seconds } = await run(name);
-  parts.push(output, `_${name}: ${seconds.toFixed(0)} s, exit ${code}_\n`);
-  console.error(`◀ ${name}: ${seconds.toFixed(0)} s, exit ${code}`);
-  if (code !== 0) failed++;
+  const r = await run(name);
+  runs.push(r);
+  console.error(`◀ ${name}: ${r.seconds.toFixed(0)} s, exit ${r.code}`);
 }
-if (values.out) writeFileSync(values.out, parts.join('\n'));
-process.exit(failed > 0 ? 1 : 0);
+const minutes = (performance.now() - started) / 60_000;
+const endLine = `${new Date().toISOString()} · ${loadAverage()}`;
+
+const targets = runs.flatMap((r) => r.targets);
+const met = targets.filter((t) => t.met === true).length;
+const missed = targets.filter((t) => t.met === false).length;
+const times = runs
+  .map((r) => `${r.name} ${r.seconds.toFixed(0)} s${r.code === 0 ? '' : ` (exit ${r.code})`}`)
+  .join(', ');
+const summary = [
+  '## Summary\n',
+  targetTable(targets, true),
+  '',
+  `${met} met, ${missed} missed, ${targets.length - met - missed} reported without a target. ` +
+    `${minutes.toFixed(1)} min in all: ${times}.`,
+  '',
+].join('\n');
+console.log(`\n${summary}`);
+
+/** The command as typed, with the BENCH_* variables it ran with. */
+const command = [
+  ...Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_'))
+    .map(([k, v]) => `${k}=${v}`),
+  'npm run bench',
+  ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+].join(' ');
+if (values.out) {
+  const parts = [`# honeybee-auth benchmarks (raw output)\n\n${startLine}\n`];
+  for (const r of runs)
+    parts.push(r.output, `_${r.name}: ${r.seconds.toFixed(0)} s, exit ${r.code}_\n`);
+  parts.push(summary);
+  writeFileSync(values.out, parts.join('\n'));
+}
+if (values.results) {
+  const doc = [
+    '# Benchmark results',
+    '',
+    'Generated by `npm run bench -- --results bench/RESULTS.md` from one run; how to run and read',
+    'each scenario is in [docs/benchmarks.md](../docs/benchmarks.md).',
+    '',
+    `- Command: \`${command}\``,
+    `- Start: ${startLine}`,
+    `- End: ${endLine}`,
+    '',
+    summary,
+    ...runs.map(
+      (r) => `${r.output.trim()}\n\n_${r.name}: ${r.seconds.toFixed(0)} s, exit ${r.code}_\n`,
+    ),
+  ];
+  writeFileSync(values.results, `${doc.join('\n')}\n`);
+}
+process.exit(runs.some((r) => r.code !== 0) ? 1 : 0);

@@ -30,6 +30,7 @@ import type { InboundAppConfig } from './lib/inbound-app.js';
 import { PIN, load, pinSelf, spawnTsx, stopChild } from './lib/load.js';
 import type { TelemetryMode } from './lib/opentelemetry-sdk.js';
 import { fmt, median, ratio, table } from './lib/stats.js';
+import { atLeast, printTargets, target } from './lib/summary.js';
 
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 7);
 const SECONDS = intFromEnv('BENCH_DURATION', 2);
@@ -93,6 +94,24 @@ function rows(subjects: Subject[], unit: string): string[][] {
   });
 }
 
+/** The module's recording (sdk ÷ sdk-off, CPU-bound) must keep at least this: ≤ 3 % overhead. */
+const RECORDING_TARGET = 0.97;
+
+/** Records the target of one table: what the module's recording costs with a real SDK. */
+function recordTarget(subjects: Subject[], what: string): void {
+  const find = (mode: TelemetryMode) => subjects.find((s) => s.mode === mode)!;
+  const pairedCpu = (s: Subject, base: Subject) =>
+    median(s.samples.map((x, r) => base.samples[r]!.cpuUsPerOp / x.cpuUsPerOp));
+  const recording = pairedCpu(find('sdk'), find('sdk-off'));
+  const vsOff = pairedCpu(find('sdk'), find('off'));
+  target(
+    'telemetry-overhead',
+    `${what}: SDK registered, module recording ÷ not recording, CPU-bound ≥ ${RECORDING_TARGET}× (≤ 3 %)`,
+    `${ratio(recording, 1, 3)} (vs telemetry off: ${ratio(vsOff, 1, 3)})`,
+    atLeast(recording, RECORDING_TARGET),
+  );
+}
+
 const HEADER = (what: string, unit: string) => [
   what,
   `${unit}s/s (median)`,
@@ -142,6 +161,10 @@ async function inbound(emu: HoneybeeEmulator, tokens: string[]): Promise<void> {
       );
       console.log(table(HEADER('telemetry', 'request'), rows(subjects, 'request')));
       console.log('');
+      recordTarget(
+        subjects,
+        `warm ScopesGuard (token-info), ${adapter === 'express' ? 'Express' : 'Fastify'}`,
+      );
     } finally {
       await Promise.all(subjects.map((s) => stopChild(s.child)));
     }
@@ -158,6 +181,13 @@ const IN_PROCESS = [
     'request',
   ],
 ] as const;
+
+/** How the summary names each in-process measurement. */
+const TARGET_NAMES: Record<(typeof IN_PROCESS)[number][0], string> = {
+  guard: 'warm ScopesGuard, `canActivate()` in process',
+  token: 'cached token, `getAccessToken()`',
+  http: 'cached token, `HoneybeeHttpService` GET',
+};
 
 async function inProcess(emu: HoneybeeEmulator, callerToken: string): Promise<void> {
   const children: { mode: TelemetryMode; child: ChildProcess }[] = [];
@@ -190,6 +220,7 @@ async function inProcess(emu: HoneybeeEmulator, callerToken: string): Promise<vo
       console.log(`### ${title}\n`);
       console.log(table(HEADER('telemetry', unit), rows(subjects[k]!, unit)));
       console.log('');
+      recordTarget(subjects[k]!, TARGET_NAMES[IN_PROCESS[k]![0]]);
     }
   } finally {
     await Promise.all(children.map(({ child }) => stopChild(child)));
@@ -224,6 +255,7 @@ async function main(): Promise<void> {
         'ratio when CPU-bound; "vs sdk-off" isolates what the module records from what the SDK ' +
         'itself costs (its context manager above all).\n',
     );
+    printTargets();
   } finally {
     await emu.stop();
   }

@@ -14,18 +14,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Controller, Get, Injectable, Module } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import type { ExecutionContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  HoneybeeAuthModule,
-  RequireScopes,
-  ScopesGuard,
-  VerificationCache,
-} from 'nestjs-honeybee-auth';
+import { HoneybeeAuthModule, ScopesGuard, VerificationCache } from 'nestjs-honeybee-auth';
 import type { HoneybeePrincipal, TokenVerifier } from 'nestjs-honeybee-auth';
 import { intFromEnv, machineLine } from './lib/env.js';
+import { RxController, guardContext } from './lib/guard-context.js';
 import { fmt, table } from './lib/stats.js';
+import { atMost, printTargets, target } from './lib/summary.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
@@ -41,6 +38,8 @@ if (!gc) {
 const TOKENS = intFromEnv('BENCH_TOKENS', 200_000);
 /** Concurrent guard calls per batch, like requests in flight. */
 const BATCH = 100;
+/** Heap growth from the first reading at the cap to the end may be at most this, MB (flat). */
+const FLAT_TARGET_MB = 2;
 const CHECKPOINTS = [0, 5_000, 10_000, 20_000, 50_000, 100_000, 150_000, 200_000].filter(
   (n) => n <= TOKENS,
 );
@@ -74,40 +73,6 @@ class RejectAllVerifier implements TokenVerifier {
   async verify(): Promise<null> {
     return null;
   }
-}
-
-@Controller('rx')
-@RequireScopes('rx:read')
-class RxController {
-  @Get()
-  get() {
-    return { ok: true };
-  }
-}
-
-/** An HTTP execution context for `GET /rx` with `Authorization: Bearer <token>`. */
-function contextFor(token: string): ExecutionContext {
-  const authorization = `Bearer ${token}`;
-  const request = { method: 'GET', url: '/rx', headers: { authorization } };
-  const response = { setHeader: () => undefined, header: () => undefined };
-  return {
-    getType: () => 'http',
-    getClass: () => RxController,
-    getHandler: () => RxController.prototype.get,
-    getArgs: () => [request, response],
-    getArgByIndex: (i: number) => [request, response][i],
-    switchToHttp: () => ({
-      getRequest: () => request,
-      getResponse: () => response,
-      getNext: () => undefined,
-    }),
-    switchToRpc: () => {
-      throw new Error('not rpc');
-    },
-    switchToWs: () => {
-      throw new Error('not ws');
-    },
-  } as unknown as ExecutionContext;
 }
 
 /** A fresh 43-character url-safe token (Honeybee's length), distinct for every `i`. */
@@ -183,18 +148,19 @@ async function flood(
   const readings: Reading[] = [];
   let accepted = 0;
   let refused = 0;
+  // canActivate decides a cached verdict synchronously (a throw, not a rejection): as a promise.
+  const decide = async (context: ExecutionContext) => guard.canActivate(context);
   const started = performance.now();
   try {
     // Warm-up (JIT) with tokens that are then forgotten.
-    for (let i = 0; i < 2_000; i++)
-      await guard.canActivate(contextFor(tokenOf(-1 - i))).catch(() => 0);
+    for (let i = 0; i < 2_000; i++) await decide(guardContext(tokenOf(-1 - i))).catch(() => 0);
     cache.clear();
     let sent = 0;
     for (const checkpoint of CHECKPOINTS) {
       while (sent < checkpoint) {
         const n = Math.min(BATCH, checkpoint - sent);
         const outcomes = await Promise.allSettled(
-          Array.from({ length: n }, (_, k) => guard.canActivate(contextFor(tokenOf(sent + k)))),
+          Array.from({ length: n }, (_, k) => decide(guardContext(tokenOf(sent + k)))),
         );
         for (const o of outcomes)
           if (o.status === 'fulfilled') accepted++;
@@ -213,6 +179,13 @@ async function flood(
   const first = readings[0];
   const atCap = readings.find((r) => r.tokens >= maxEntries) ?? readings.at(-1)!;
   const last = readings.at(-1)!;
+  const growth = last.heapMb - atCap.heapMb;
+  target(
+    'unique-token-flood',
+    `${name}, cap ${fmt(maxEntries)}: heap growth from the cap to ${fmt(last.tokens)} tokens ≤ ${FLAT_TARGET_MB} MB`,
+    `${growth >= 0 ? '+' : ''}${fmt(growth, 2)} MB`,
+    atMost(growth, FLAT_TARGET_MB),
+  );
   const lines = [
     `### ${name}: cap ${fmt(maxEntries)} entries\n`,
     table(
@@ -253,6 +226,7 @@ async function main(): Promise<void> {
     await flood('Reject-all verifier (invalid verdicts, junk flood)', RejectAllVerifier, 10_000),
   );
   console.log(await flood('Accept-all verifier, larger cap', AcceptAllVerifier, 50_000));
+  printTargets();
 }
 
 await main();

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { Logger } from '@nestjs/common';
 import type { LoggerService } from '@nestjs/common';
 
-/** Date, Node version and CPU, printed at the top of every scenario. */
+/** Date, Node version, CPU, cores, usable cores and load average, printed at the top of every scenario. */
 export function machineLine(): string {
   let model = 'unknown CPU';
   try {
@@ -12,7 +12,14 @@ export function machineLine(): string {
   } catch {
     // Not Linux: keep "unknown CPU".
   }
-  return `${new Date().toISOString()} · Node ${process.version} · ${model} · ${cpus().length} cores`;
+  return `${new Date().toISOString()} · Node ${process.version} · ${model} · ${cpus().length} cores (nproc ${availableParallelism()} for this process) · ${loadAverage()}`;
+}
+
+/** The 1, 5 and 15 minute load averages, e.g. `load average 0.52 0.61 0.70`. */
+export function loadAverage(): string {
+  return `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`;
 }
 
 /** A Nest logger that drops everything but errors, so the library's logs do not skew timings. */

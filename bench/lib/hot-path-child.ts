@@ -8,8 +8,7 @@
  * `HoneybeeHttpService` GET at a time, each authorized with the cached token.
  */
 import 'reflect-metadata';
-import { Controller, Get, Module } from '@nestjs/common';
-import type { ExecutionContext } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,9 +17,10 @@ import {
   HoneybeeAuthModule,
   HoneybeeHttpService,
   HoneybeeTokenService,
-  RequireScopes,
   ScopesGuard,
 } from 'nestjs-honeybee-auth';
+import { guardContext } from './guard-context.js';
+import { benchOptions } from './ours.js';
 import { startTelemetry } from './opentelemetry-sdk.js';
 import type { TelemetryMode } from './opentelemetry-sdk.js';
 
@@ -48,49 +48,20 @@ const api = createServer((_req, res) => {
 await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
 const apiBaseUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1`;
 
-@Controller('rx')
-@RequireScopes('rx:read')
-class RxController {
-  @Get()
-  get() {
-    return { ok: true };
-  }
-}
-
 @Module({
   imports: [
-    HoneybeeAuthModule.forRoot({
-      clientId: 'partner-app',
-      clientSecret: 'bench-secret-bench-secret-bench-secret',
-      tokenUrl: config.tokenUrl,
-      apiBaseUrl,
-      scopes: ['rx:read'],
-      allowInsecureLoopback: true,
-      inbound: { cache: { maxAgeSeconds: 3600 } },
-      telemetry,
-    }),
+    HoneybeeAuthModule.forRoot(
+      benchOptions(config.tokenUrl, {
+        apiBaseUrl,
+        scopes: ['rx:read'],
+        inbound: { cache: { maxAgeSeconds: 3600 } },
+        telemetry,
+      }),
+    ),
   ],
   providers: [ScopesGuard],
 })
 class HotPathModule {}
-
-/** A new `GET /rx` request with the caller's token, as an HTTP execution context. */
-function guardedCall(): ExecutionContext {
-  const request = {
-    method: 'GET',
-    url: '/rx',
-    headers: { authorization: `Bearer ${config.callerToken}` },
-  };
-  const response = { setHeader: () => undefined, header: () => undefined };
-  return {
-    getType: () => 'http',
-    getClass: () => RxController,
-    getHandler: () => RxController.prototype.get,
-    getArgs: () => [request, response],
-    getArgByIndex: (i: number) => [request, response][i],
-    switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
-  } as unknown as ExecutionContext;
-}
 
 const app = await NestFactory.createApplicationContext(HotPathModule, { logger: ['error'] });
 const tokens = app.get(HoneybeeTokenService);
@@ -98,7 +69,8 @@ const http = app.get(HoneybeeHttpService);
 const guard = app.get(ScopesGuard);
 await tokens.getAccessToken();
 await firstValueFrom(http.get('/rx'));
-if (!(await guard.canActivate(guardedCall()))) throw new Error('the guard refused the caller');
+if (!(await guard.canActivate(guardContext(config.callerToken))))
+  throw new Error('the guard refused the caller');
 
 /** Runs `call` back to back for `ms`; the count and the CPU µs it took. */
 async function measure(
@@ -118,7 +90,7 @@ async function measure(
 }
 
 const CALLS: Record<string, [() => Promise<unknown>, number]> = {
-  guard: [() => guard.canActivate(guardedCall()), 1000],
+  guard: [async () => guard.canActivate(guardContext(config.callerToken)), 1000],
   token: [() => tokens.getAccessToken(), 1000],
   http: [() => firstValueFrom(http.get('/rx')), 1],
 };

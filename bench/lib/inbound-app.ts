@@ -7,8 +7,6 @@
  * Every variant serves `GET /rx` → `{"ok":true}`; the guarded ones require the scope `rx:read`.
  */
 import 'reflect-metadata';
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { Controller, ForbiddenException, Get, Injectable, Module, UseGuards } from '@nestjs/common';
 import type {
   CanActivate,
@@ -28,6 +26,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { HoneybeeAuthModule, RequireScopes, ScopesGuard } from 'nestjs-honeybee-auth';
 import type { HoneybeeAuthModuleOptions } from 'nestjs-honeybee-auth';
 import { startTelemetry } from './opentelemetry-sdk.js';
+import { CpuProfiler } from './profiler.js';
 import type { TelemetryMode } from './opentelemetry-sdk.js';
 
 /** The server variants of scenario 1. */
@@ -230,26 +229,20 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   process.send!({ port });
-  let profiler: Session | undefined;
+  let profiler: CpuProfiler | undefined;
   process.on('message', (msg: { type: string; file?: string }) => {
     if (msg.type === 'exit') void app.close().then(() => process.exit(0));
     // CPU time of this process (all threads), read around each timed measurement.
     if (msg.type === 'cpu') process.send!({ type: 'cpu', usage: process.cpuUsage() });
     // CPU profile of the timed rounds only (not start-up, not tsx compiling modules).
     if (msg.type === 'profile-start') {
-      profiler = new Session();
-      profiler.connect();
-      void profiler
-        .post('Profiler.enable')
-        .then(() => profiler!.post('Profiler.start'))
-        .then(() => process.send!({ type: 'profiling' }));
+      void CpuProfiler.start().then((p) => {
+        profiler = p;
+        process.send!({ type: 'profiling' });
+      });
     }
     if (msg.type === 'profile-stop' && profiler) {
-      void profiler.post('Profiler.stop').then(({ profile }) => {
-        writeFileSync(msg.file!, JSON.stringify(profile));
-        profiler!.disconnect();
-        process.send!({ type: 'profiled' });
-      });
+      void profiler.stop(msg.file!).then(() => process.send!({ type: 'profiled' }));
     }
   });
 }

@@ -20,18 +20,19 @@ export function pinSelf(): void {
 }
 
 /**
- * Starts `script` with tsx in a child process with IPC (pinned to CPU 1 when pinning is on)
- * and resolves with its first IPC message.
+ * Starts `script` with tsx in a child process with IPC (pinned to CPU `cpu`, default 1, when
+ * pinning is on) and resolves with its first IPC message.
  */
 export function spawnTsx<T>(
   script: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
   cwd?: string,
+  cpu = 1,
 ): Promise<{ child: ChildProcess; first: T }> {
   const node = [...nodeArgs, '--import', 'tsx', script];
   const child = PIN
-    ? spawn('taskset', ['-c', '1', process.execPath, ...node], {
+    ? spawn('taskset', ['-c', String(cpu), process.execPath, ...node], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, ...env },
         cwd,
@@ -57,7 +58,7 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
-/** One measurement with autocannon, pipelining 1. */
+/** One measurement with autocannon. */
 export interface LoadResult {
   rps: number;
   /** Responses received. */
@@ -69,21 +70,23 @@ export interface LoadResult {
 }
 
 /**
- * Loads `GET url` for `seconds` with `connections` connections and pipelining 1, each request
- * carrying the next token of `tokens` (round robin) as `Authorization: Bearer`.
+ * Loads `GET url` for `seconds` with `connections` connections, each with up to `pipelining`
+ * requests in flight, each request carrying the next token of `tokens` (round robin) as
+ * `Authorization: Bearer`.
  */
 export async function load(
   url: string,
   tokens: readonly string[],
   seconds: number,
   connections: number,
+  pipelining = 1,
 ): Promise<LoadResult> {
   let i = 0;
   const headers = tokens.map((t) => ({ authorization: `Bearer ${t}` }));
   const result = await autocannon({
     url,
     connections,
-    pipelining: 1,
+    pipelining,
     duration: seconds,
     requests: [
       {

@@ -37,12 +37,16 @@ export function ratio(a: number, b: number, digits = 2): string {
   return `${(a / b).toFixed(digits)}×`;
 }
 
-/** A GitHub-flavoured Markdown table; the first column is left-aligned, the rest right. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A GitHub-flavoured Markdown table; the first `left` columns are left-aligned, the rest right. */
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  left = 1,
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`;
+    `| ${cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i < left ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 

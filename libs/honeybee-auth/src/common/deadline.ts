@@ -13,17 +13,26 @@ export interface Deadline {
  * Like `AbortSignal.any([parent, AbortSignal.timeout(ms)])`, but leaves nothing behind: on
  * Node 20 `AbortSignal.any` keeps a reference from a long-lived parent (the module's shutdown
  * signal) for every call, and `AbortSignal.timeout` keeps its timer for the full delay, which
- * adds up under load (one per verification). The timer is unref'd.
+ * adds up under load (one per verification). The timer is unref'd. `onAbort` is called when it
+ * fires, with whether the timeout did it: cheaper than a listener on the signal.
  */
-export function deadline(timeoutMs: number, parent?: AbortSignal): Deadline {
+export function deadline(
+  timeoutMs: number,
+  parent?: AbortSignal,
+  onAbort?: (timedOut: boolean) => void,
+): Deadline {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
+    onAbort?.(true);
   }, timeoutMs);
   timer.unref();
-  const onParentAbort = () => controller.abort(parent?.reason);
+  const onParentAbort = () => {
+    controller.abort(parent?.reason);
+    onAbort?.(false);
+  };
   if (parent?.aborted) onParentAbort();
   else parent?.addEventListener('abort', onParentAbort, { once: true });
   return {

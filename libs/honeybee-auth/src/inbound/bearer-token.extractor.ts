@@ -55,8 +55,24 @@ export function extractBearerToken(
   request: unknown,
   options: BearerTokenExtractionOptions,
 ): BearerTokenExtraction {
+  const found = findBearerToken(request, options);
+  if (found.kind !== 'token') return found;
+  const problem = bearerTokenProblem(found.token, options.maxTokenLength);
+  return problem ? invalid(problem) : found;
+}
+
+/**
+ * {@link extractBearerToken} without its last step: a `token` outcome is the one candidate,
+ * sent by exactly one method, whose own syntax (length, b64token) is not checked yet
+ * ({@link bearerTokenProblem}). `ScopesGuard` checks it only when no verdict on it is cached:
+ * only checked tokens ever get a verdict. Pure, never throws.
+ */
+export function findBearerToken(
+  request: unknown,
+  options: BearerTokenExtractionOptions,
+): BearerTokenExtraction {
   try {
-    return extract((request ?? {}) as RequestLike, options);
+    return find((request ?? {}) as RequestLike, options);
   } catch {
     // Only a request object that no Node HTTP server builds gets here (a middleware that put a
     // number or an object in `headers.authorization`, say): refuse it, never a 500.
@@ -64,11 +80,15 @@ export function extractBearerToken(
   }
 }
 
-function extract(req: RequestLike, options: BearerTokenExtractionOptions): BearerTokenExtraction {
-  const found: { method: BearerTokenMethod; value: string }[] = [];
-
+function find(req: RequestLike, options: BearerTokenExtractionOptions): BearerTokenExtraction {
   const header = authorizationHeader(req, options);
   if (typeof header === 'object') return header;
+  // The usual configuration, the header alone: nothing to collect.
+  if (!options.allowTokenInQuery && !options.allowTokenInBody) {
+    return header === undefined ? NONE : { kind: 'token', token: header, method: 'header' };
+  }
+
+  const found: { method: BearerTokenMethod; value: string }[] = [];
   if (header !== undefined) found.push({ method: 'header', value: header });
 
   if (options.allowTokenInQuery) {
@@ -82,16 +102,18 @@ function extract(req: RequestLike, options: BearerTokenExtractionOptions): Beare
     if (value !== undefined) found.push({ method: 'body', value });
   }
 
-  if (found.length === 0) return { kind: 'none' };
+  if (found.length === 0) return NONE;
   if (found.length > 1) {
     return invalid(
       `The access token was sent by more than one method (${found.map((f) => f.method).join(', ')})`,
     );
   }
   const [{ method, value }] = found;
-  const problem = tokenProblem(value, options.maxTokenLength);
-  return problem ? invalid(problem) : { kind: 'token', token: value, method };
+  return { kind: 'token', token: value, method };
 }
+
+/** No Bearer credentials: one shared answer. */
+const NONE: BearerTokenExtraction = Object.freeze({ kind: 'none' });
 
 /**
  * The Bearer credentials of the `Authorization` header: the raw token text (not yet
@@ -109,7 +131,9 @@ function authorizationHeader(
   if (Array.isArray(raw)) {
     values = [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (raw[i].toLowerCase() === 'authorization') values.push(raw[i + 1]);
+      // The length first: lower-casing every other header name would allocate a string each.
+      const name = raw[i];
+      if (name.length === 13 && name.toLowerCase() === 'authorization') values.push(raw[i + 1]);
     }
   } else {
     const h = req.headers?.authorization;
@@ -128,6 +152,14 @@ function bearerCredentialsOf(
   raw: string,
   maxTokenLength: number,
 ): string | undefined | Extract<BearerTokenExtraction, { kind: 'invalid_request' }> {
+  // The usual value, `Bearer <b64token>` with nothing to trim, without the general path's
+  // string copies; its answer is the same (see `isPlainBearer`).
+  if (isPlainBearer(raw)) {
+    if (raw.length > maxTokenLength + 64) {
+      return invalid(`The Bearer token is longer than ${maxTokenLength} characters`);
+    }
+    return raw.slice(7);
+  }
   const value = raw.trim();
   if (value.length === 0) return invalid('The Authorization header is empty');
   const schemeEnd = value.search(/[ \t]/);
@@ -138,6 +170,35 @@ function bearerCredentialsOf(
     return invalid(`The Bearer token is longer than ${maxTokenLength} characters`);
   }
   return schemeEnd === -1 ? '' : value.slice(schemeEnd).replace(SEPARATOR, '');
+}
+
+/**
+ * True for `Bearer` (any case), one space, then a value that starts and ends with a b64token
+ * character: `trim()` has nothing to remove, the scheme ends at index 6 and the separator is
+ * that one space, so the general path would answer `raw.slice(7)` too.
+ */
+function isPlainBearer(raw: string): boolean {
+  return (
+    raw.length > 7 &&
+    raw.charCodeAt(6) === SPACE &&
+    B64TOKEN_CHAR[raw.charCodeAt(7)] === 1 &&
+    (B64TOKEN_CHAR[raw.charCodeAt(raw.length - 1)] === 1 ||
+      raw.charCodeAt(raw.length - 1) === EQUALS) &&
+    (raw.charCodeAt(0) | 0x20) === 0x62 && // b
+    (raw.charCodeAt(1) | 0x20) === 0x65 && // e
+    (raw.charCodeAt(2) | 0x20) === 0x61 && // a
+    (raw.charCodeAt(3) | 0x20) === 0x72 && // r
+    (raw.charCodeAt(4) | 0x20) === 0x65 && // e
+    (raw.charCodeAt(5) | 0x20) === 0x72 // r
+  );
+}
+
+const SPACE = 0x20;
+const EQUALS = 0x3d;
+/** 1 at the char codes of RFC 6750's b64token characters other than "=". */
+const B64TOKEN_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/') {
+  B64TOKEN_CHAR[c.charCodeAt(0)] = 1;
 }
 
 /**
@@ -170,7 +231,7 @@ export function extractBareBearerToken(
 
 /** A token found outside an HTTP request, checked like one (its `method` is `header`). */
 function checkedToken(token: string, maxTokenLength: number): BearerTokenExtraction {
-  const problem = tokenProblem(token, maxTokenLength);
+  const problem = bearerTokenProblem(token, maxTokenLength);
   return problem ? invalid(problem) : { kind: 'token', token, method: 'header' };
 }
 
@@ -205,13 +266,17 @@ function bodyToken(
   return invalid('The access_token body field is malformed');
 }
 
-/** Why a token candidate is unacceptable, or `undefined` when it is a b64token. */
-function tokenProblem(token: string, maxLength: number): string | undefined {
+/**
+ * Why a token candidate is unacceptable (empty, longer than `maxLength`, several tokens, not a
+ * b64token), or `undefined` when it is fine: the description of its `invalid_request`.
+ */
+export function bearerTokenProblem(token: string, maxLength: number): string | undefined {
   if (token.length === 0) return 'The Bearer token is empty';
   if (token.length > maxLength) return `The Bearer token is longer than ${maxLength} characters`;
+  // One pass for a good token; a b64token has no blank, so the second only names the problem.
+  if (isB64Token(token)) return undefined;
   if (/[ \t]/.test(token)) return 'The request carries more than one Bearer token';
-  if (!isB64Token(token)) return 'The Bearer token is malformed';
-  return undefined;
+  return 'The Bearer token is malformed';
 }
 
 function invalid(description: string): Extract<BearerTokenExtraction, { kind: 'invalid_request' }> {

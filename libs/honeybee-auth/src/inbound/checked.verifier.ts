@@ -93,26 +93,27 @@ export class CheckedVerifier implements TokenVerifier, OnModuleDestroy {
 
   private async callVerifier(token: string): Promise<HoneybeePrincipal | null> {
     const { verifyTimeoutMs } = this.options.inbound;
-    const limit = deadline(verifyTimeoutMs, this.shutdown.signal);
-    const { signal } = limit;
-    let onAbort!: () => void;
+    let fail!: (err: HoneybeeVerifierUnavailableError) => void;
     // A custom verifier may ignore the signal: the race still ends the wait.
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () =>
-        reject(
-          limit.timedOut()
-            ? new HoneybeeVerifierUnavailableError(
-                `Token verification timed out after ${verifyTimeoutMs} ms`,
-                { kind: 'timeout' },
-              )
-            : new HoneybeeVerifierUnavailableError('Token verification was aborted', {
-                kind: 'aborted',
-              }),
-        );
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
-    const verification = Promise.resolve().then(() => this.verifier.verify(token, signal));
+    const aborted = new Promise<never>((_, reject) => (fail = reject));
+    const limit = deadline(verifyTimeoutMs, this.shutdown.signal, (timedOut) =>
+      fail(
+        timedOut
+          ? new HoneybeeVerifierUnavailableError(
+              `Token verification timed out after ${verifyTimeoutMs} ms`,
+              { kind: 'timeout' },
+            )
+          : new HoneybeeVerifierUnavailableError('Token verification was aborted', {
+              kind: 'aborted',
+            }),
+      ),
+    );
+    let verification: Promise<HoneybeePrincipal | null>;
+    try {
+      verification = Promise.resolve(this.verifier.verify(token, limit.signal));
+    } catch (err) {
+      verification = Promise.reject(err as Error);
+    }
     verification.catch(() => undefined); // it may settle after losing the race
     try {
       const result = await Promise.race([verification, aborted]);
@@ -125,7 +126,6 @@ export class CheckedVerifier implements TokenVerifier, OnModuleDestroy {
         kind: 'verifier_error',
       });
     } finally {
-      signal.removeEventListener('abort', onAbort);
       limit.dispose();
     }
   }

@@ -18,19 +18,16 @@ import {
   setResponseHeaders,
 } from './bearer-challenge.exceptions.js';
 import type { HoneybeeAuthException } from './bearer-challenge.exceptions.js';
-import { extractBearerToken } from './bearer-token.extractor.js';
+import { bearerTokenProblem, findBearerToken } from './bearer-token.extractor.js';
 import type { BearerTokenExtraction } from './bearer-token.extractor.js';
 import { warnIfAnyClientAccepted } from './allowed-clients.policy.js';
 import { ContextAuthorizer } from './contexts/context.authorizer.js';
-import { HONEYBEE_PRINCIPAL_PROPERTY } from './current-principal.decorator.js';
 import { readRouteAuthorization, unmetScopes } from './require-scopes.decorator.js';
 import type { RouteAuthorization } from './require-scopes.decorator.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 import { VerificationCache } from './verification.cache.js';
+import type { VerdictKey } from './verification.cache.js';
 import { markVerified, verifiedEarlier } from './verified-request.marker.js';
-
-/** The answer for a public route: one settled promise, shared (nothing to allocate per call). */
-const GRANTED = Promise.resolve(true);
 
 const MISSING_TOKEN = 'Missing Bearer token';
 const INVALID_TOKEN = 'The access token is invalid, expired or revoked';
@@ -99,31 +96,31 @@ export class ScopesGuard implements CanActivate {
   }
 
   /** @inheritDoc */
-  canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const route = this.routeOf(context);
-    if (route.public) return GRANTED;
+    if (route.public) return true;
     if (context.getType() !== 'http') return this.contexts.authorize(context, route);
     // What is specific to HTTP: where the token comes from, and the response that carries the
     // refusal's headers. Other contexts have their own (`contexts/`).
     const http = context.switchToHttp();
     const request = http.getRequest<Record<string, unknown>>();
-    const extraction = extractBearerToken(request, this.options.inbound);
+    const extraction = findBearerToken(request, this.options.inbound);
     return this.authorize(route, extraction, request, http.getResponse<unknown>(), HTTP);
   }
 
   /**
    * The decision on one call, in every context: `extraction` is what its credentials are,
    * `request` receives the principal and the verified marker, `response` (when there is one) the
-   * refusal's headers, `slot` (the context's first counter slot) counts the outcome. Resolves
-   * `true` or throws the refusal.
+   * refusal's headers, `slot` (the context's first counter slot) counts the outcome. Returns
+   * `true` or throws the refusal; a verdict the cache does not hold yet comes as a promise.
    */
-  private async authorize(
+  private authorize(
     route: RouteAuthorization,
     extraction: BearerTokenExtraction,
     request: Record<string, unknown>,
     response: unknown,
     slot: number,
-  ): Promise<boolean> {
+  ): true | Promise<true> {
     const { realm } = this.options.inbound;
     if (extraction.kind === 'none') {
       this.decisions.add(slot + GuardOutcome.missingToken);
@@ -134,15 +131,39 @@ export class ScopesGuard implements CanActivate {
       this.refuse(response, new HoneybeeBadRequestException(extraction.description, realm));
     }
     const { token } = extraction;
-    let principal: HoneybeePrincipal | null;
-    try {
-      principal = verifiedEarlier(request, token, this.options) ?? (await this.cache.verify(token));
-    } catch (err) {
-      this.logUnavailable(token, err);
-      this.decisions.add(slot + GuardOutcome.unavailable);
-      const retryAfter = this.options.inbound.retryAfterSeconds;
-      this.refuse(response, new HoneybeeServiceUnavailableException(CANNOT_VERIFY, retryAfter));
+    const { maxTokenLength } = this.options.inbound;
+    // Only a checked token ever gets a verdict: one with a verdict (earlier on this request, or
+    // cached) passed the check already. The length first, so that nothing longer is hashed.
+    const key = token.length <= maxTokenLength ? this.cache.keyOf(token) : undefined;
+    if (key !== undefined) {
+      const known = verifiedEarlier(request, key, this.options) ?? this.cache.cached(key);
+      if (known !== undefined) return this.decide(route, key, known, request, response, slot);
     }
+    const problem = bearerTokenProblem(token, maxTokenLength);
+    if (problem !== undefined) {
+      this.decisions.add(slot + GuardOutcome.invalidRequest);
+      this.refuse(response, new HoneybeeBadRequestException(problem, realm));
+    }
+    const checked = key ?? this.cache.keyOf(token); // a checked token is never too long
+    return this.cache.verify(token, checked).then(
+      (principal) => this.decide(route, checked, principal, request, response, slot),
+      (err: unknown) => this.unavailable(token, err, response, slot),
+    );
+  }
+
+  /**
+   * Admits `principal` (of the token whose verdict key is `key`) if it has the route's scopes;
+   * refuses an invalid token or missing scopes.
+   */
+  private decide(
+    route: RouteAuthorization,
+    key: VerdictKey,
+    principal: HoneybeePrincipal | null,
+    request: Record<string, unknown>,
+    response: unknown,
+    slot: number,
+  ): true {
+    const { realm } = this.options.inbound;
     if (principal === null) {
       this.decisions.add(slot + GuardOutcome.invalidToken);
       const challenge = { realm, error: 'invalid_token' as const };
@@ -152,10 +173,17 @@ export class ScopesGuard implements CanActivate {
       this.decisions.add(slot + GuardOutcome.insufficientScope);
       this.refuse(response, new HoneybeeForbiddenException(route, realm));
     }
-    markVerified(request, token, principal, this.options);
-    request[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
+    markVerified(request, principal, key, this.options);
     this.decisions.add(slot + GuardOutcome.pass);
     return true;
+  }
+
+  /** Refuses with 503: the verifier could not decide. */
+  private unavailable(token: string, err: unknown, response: unknown, slot: number): never {
+    this.logUnavailable(token, err);
+    this.decisions.add(slot + GuardOutcome.unavailable);
+    const retryAfter = this.options.inbound.retryAfterSeconds;
+    this.refuse(response, new HoneybeeServiceUnavailableException(CANNOT_VERIFY, retryAfter));
   }
 
   private routeOf(context: ExecutionContext): RouteAuthorization {

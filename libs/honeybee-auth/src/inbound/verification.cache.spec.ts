@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HoneybeeVerifierUnavailableError } from '../errors/honeybee-verifier-unavailable.error.js';
 import { deferred } from '../testing/deferred.js';
 import { principal, verificationBed as setup } from '../testing/verification.bed.js';
@@ -85,6 +86,17 @@ describe('VerificationCache', () => {
     expect(verifier.calls).toHaveLength(2);
   });
 
+  it('answers a cached verdict synchronously (cached), undefined when it has none', async () => {
+    const { cache, verifier } = setup();
+    verifier.answer = async (token) => (token === 'tok' ? principal() : null);
+    expect(cache.cached(cache.keyOf('tok'))).toBeUndefined();
+    await cache.verify('tok', cache.keyOf('tok'));
+    expect(cache.cached(cache.keyOf('tok'))).toMatchObject({ clientId: 'client' });
+    await cache.verify('bad');
+    expect(cache.cached(cache.keyOf('bad'))).toBeNull();
+    expect(verifier.calls).toEqual(['tok', 'bad']);
+  });
+
   it('keys entries by SHA-256: the raw token is never stored', async () => {
     const { cache, verifier } = setup();
     verifier.answer = async () => principal();
@@ -94,7 +106,8 @@ describe('VerificationCache', () => {
     const keys = [...internals.valid.keys()];
     expect(keys).toHaveLength(1);
     expect(keys[0]).not.toContain(token);
-    expect(keys[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const sha256 = createHash('sha256').update(token).digest();
+    expect(Buffer.from(keys[0]!, 'latin1')).toEqual(sha256);
   });
 
   it('is bounded by maxEntries (LRU), valid and invalid verdicts apart', async () => {

@@ -12,6 +12,9 @@ import { CACHE_LOOKUPS, CacheResult } from '../telemetry/telemetry.conventions.j
 import { CheckedVerifier } from './checked.verifier.js';
 import type { HoneybeePrincipal, TokenVerifier } from './token-verifier.interface.js';
 
+/** The key of a token's verdict ({@link VerificationCache.keyOf}): never the token itself. */
+export type VerdictKey = string & { readonly __verdictKey: never };
+
 /** A cached verdict and the clock time (epoch ms) until which it may be used. */
 interface Verdict {
   readonly principal: HoneybeePrincipal | null;
@@ -40,6 +43,8 @@ interface Verdict {
 export class VerificationCache implements OnModuleDestroy {
   private readonly valid: LRUCache<string, Verdict>;
   private readonly invalid: LRUCache<string, Verdict>;
+  /** Both stores, valid verdicts first: one array for every lookup. */
+  private readonly stores: readonly LRUCache<string, Verdict>[];
   private readonly inflight = new Map<string, Promise<HoneybeePrincipal | null>>();
   private readonly lookups: HotCounter;
   private readonly unobserve?: () => void;
@@ -53,6 +58,7 @@ export class VerificationCache implements OnModuleDestroy {
     const { maxEntries } = options.inbound.cache;
     this.valid = new LRUCache({ max: maxEntries });
     this.invalid = new LRUCache({ max: maxEntries });
+    this.stores = [this.valid, this.invalid];
     this.lookups = telemetry?.cacheLookups ?? new HotCounter(CACHE_LOOKUPS);
     this.unobserve = telemetry?.observeCache(() => ({
       valid: this.valid.size,
@@ -64,17 +70,12 @@ export class VerificationCache implements OnModuleDestroy {
    * The principal of a valid token, `null` for an invalid, expired or revoked one.
    * @throws HoneybeeVerifierUnavailableError when the verifier cannot decide.
    */
-  async verify(token: string): Promise<HoneybeePrincipal | null> {
-    const key = keyOf(token);
-    const now = this.clock.now();
-    for (const store of [this.valid, this.invalid]) {
-      const hit = store.get(key);
-      if (hit && hit.until > now) {
-        this.lookups.add(CacheResult.hit);
-        return hit.principal;
-      }
-      if (hit) store.delete(key);
-    }
+  async verify(
+    token: string,
+    key: VerdictKey = this.keyOf(token),
+  ): Promise<HoneybeePrincipal | null> {
+    const hit = this.lookup(key);
+    if (hit !== undefined) return hit;
     const pending = this.inflight.get(key);
     if (pending) {
       this.lookups.add(CacheResult.joined);
@@ -87,9 +88,48 @@ export class VerificationCache implements OnModuleDestroy {
     return run;
   }
 
+  /**
+   * The cached verdict on the token with this key, synchronously: its principal, `null` for a
+   * token known to be invalid, `undefined` when no usable verdict is cached (then
+   * {@link verify}, given the same key, decides). The guard decides a cached verdict in the same
+   * tick: no promise, no microtask.
+   */
+  cached(key: VerdictKey): HoneybeePrincipal | null | undefined {
+    return this.lookup(key);
+  }
+
+  /**
+   * The key of `token`'s verdict: the SHA-256 of the token, so the cache never holds a usable
+   * credential. Its 32 bytes as a one-byte string (`binary`, i.e. latin1): the shortest key to
+   * build, store and compare.
+   */
+  keyOf(token: string): VerdictKey {
+    // One-shot crypto.hash (Node >= 20.12) skips the Hash object; same digest.
+    return (
+      typeof crypto.hash === 'function'
+        ? crypto.hash('sha256', token, 'binary')
+        : crypto.createHash('sha256').update(token).digest('binary')
+    ) as VerdictKey;
+  }
+
+  /** A usable cached verdict (counted as a hit), or `undefined`; drops an expired one. */
+  private lookup(key: VerdictKey): HoneybeePrincipal | null | undefined {
+    const now = this.clock.now();
+    for (const store of this.stores) {
+      const verdict = store.get(key);
+      if (verdict === undefined) continue;
+      if (verdict.until > now) {
+        this.lookups.add(CacheResult.hit);
+        return verdict.principal;
+      }
+      store.delete(key);
+    }
+    return undefined;
+  }
+
   /** Forgets the verdict on one token (e.g. after a revocation webhook). */
   evict(token: string): void {
-    const key = keyOf(token);
+    const key = this.keyOf(token);
     this.valid.delete(key);
     this.invalid.delete(key);
   }
@@ -110,7 +150,7 @@ export class VerificationCache implements OnModuleDestroy {
     this.unobserve?.();
   }
 
-  private async verifyAndStore(key: string, token: string): Promise<HoneybeePrincipal | null> {
+  private async verifyAndStore(key: VerdictKey, token: string): Promise<HoneybeePrincipal | null> {
     const principal = await this.verifier.verify(token);
     // Measured after the call: a slow answer must not stretch the cache lifetime.
     const now = this.clock.now();
@@ -126,12 +166,4 @@ export class VerificationCache implements OnModuleDestroy {
     }
     return principal;
   }
-}
-
-/** The cache key: a SHA-256 of the token, so the cache never holds a usable credential. */
-function keyOf(token: string): string {
-  // One-shot crypto.hash (Node >= 20.12) skips the Hash object; same digest.
-  return typeof crypto.hash === 'function'
-    ? crypto.hash('sha256', token, 'base64url')
-    : crypto.createHash('sha256').update(token).digest('base64url');
 }

@@ -1,46 +1,52 @@
+import { HONEYBEE_PRINCIPAL_PROPERTY } from './current-principal.decorator.js';
 import type { HoneybeePrincipal } from './token-verifier.interface.js';
 
-/**
- * The principal already established for a request, so that a global `ScopesGuard` followed by
- * a route-level one verifies the token once even with the cache switched off. A symbol-keyed
- * property of the request, not a module-level WeakMap keyed by it: a WeakMap entry per request
- * is an ephemeron that every GC must process, which showed up as extra GC time per request.
- */
-const VERIFIED = Symbol('honeybee-auth:verified');
-
-interface Verified {
-  readonly token: string;
-  readonly principal: HoneybeePrincipal;
+/** Where a principal came from: the configuration that accepted it, and its token's key. */
+interface Origin {
   /** The module configuration whose verifier (and policy) accepted the token. */
   readonly by: object;
+  /** The verdict key of the token (its SHA-256, `VerificationCache.keyOf`): never the token. */
+  readonly key: string;
 }
 
 /**
- * The principal that the configuration `by` established earlier for `token` on this request,
- * or `undefined`. A verdict of another configuration (a second `HoneybeeAuthModule` with
- * another verifier, URL or `allowedClientIds`) is never reused: that one must decide itself.
+ * The origin of every principal the guard put on a request. A cached principal is shared by
+ * every request with its token, so this holds one entry per verification, none per request,
+ * and adds no property to the request besides `request.honeybee` itself: Express's request
+ * objects turn slow (and costly to collect) with every property added to them.
+ */
+const origins = new WeakMap<HoneybeePrincipal, Origin>();
+
+/**
+ * The principal already established on this request (`request.honeybee`) by configuration `by`
+ * for the token whose verdict key is `key`, or `undefined`: a global `ScopesGuard` followed by
+ * a route-level one verifies the token once, even with the cache switched off. A principal of
+ * another configuration (a second `HoneybeeAuthModule` with another verifier, URL or
+ * `allowedClientIds`), of another token, or put there by anything else is never reused.
  */
 export function verifiedEarlier(
   request: object,
-  token: string,
+  key: string,
   by: object,
 ): HoneybeePrincipal | undefined {
-  const earlier = (request as Record<symbol, Verified | undefined>)[VERIFIED];
-  return earlier !== undefined && earlier.by === by && earlier.token === token
-    ? earlier.principal
+  const principal = (request as Record<string, unknown>)[HONEYBEE_PRINCIPAL_PROPERTY];
+  if (principal === null || typeof principal !== 'object') return undefined;
+  const origin = origins.get(principal as HoneybeePrincipal);
+  return origin !== undefined && origin.by === by && origin.key === key
+    ? (principal as HoneybeePrincipal)
     : undefined;
 }
 
-/** Records that configuration `by` accepted `token` for this request, with `principal`. */
+/**
+ * Puts `principal`, accepted by configuration `by` for the token whose verdict key is `key`, on
+ * the request as `request.honeybee`, remembering where it came from (once per principal).
+ */
 export function markVerified(
   request: object,
-  token: string,
   principal: HoneybeePrincipal,
+  key: string,
   by: object,
 ): void {
-  // Non-enumerable: the request already shows the token in its headers; nothing more.
-  Object.defineProperty(request, VERIFIED, {
-    value: { token, principal, by },
-    configurable: true,
-  });
+  if (!origins.has(principal)) origins.set(principal, { by, key });
+  (request as Record<string, unknown>)[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
 }

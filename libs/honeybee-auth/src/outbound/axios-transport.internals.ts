@@ -34,8 +34,12 @@ export function responseOf(outcome: Outcome): AxiosResponse | undefined {
 
 type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>;
 
-/** Redirect guards installed here → the caller's own hook they run first. */
-const guarded = new WeakMap<BeforeRedirect, AxiosRequestConfig['beforeRedirect']>();
+/**
+ * On a redirect guard installed here: the caller's own hook it runs first. A property of the
+ * guard, not a WeakMap entry: one per request would be an ephemeron for every GC to process.
+ */
+const USER_HOOK = Symbol('honeybee-auth:user-redirect-hook');
+type Guard = BeforeRedirect & { [USER_HOOK]?: AxiosRequestConfig['beforeRedirect'] };
 
 /**
  * A `beforeRedirect` that removes `authorization` from the next hop's headers when the redirect
@@ -70,7 +74,7 @@ export function guardRedirects(
       }
     }
   };
-  guarded.set(guard, userHook);
+  (guard as Guard)[USER_HOOK] = userHook;
   return guard;
 }
 
@@ -79,15 +83,19 @@ export function withoutRedirectGuard(
   hook: AxiosRequestConfig['beforeRedirect'],
 ): AxiosRequestConfig['beforeRedirect'] {
   let current = hook;
-  while (current !== undefined && guarded.has(current)) current = guarded.get(current);
+  while (current !== undefined && Object.hasOwn(current, USER_HOOK)) {
+    current = (current as Guard)[USER_HOOK];
+  }
   return current;
 }
 
 /**
- * What the fetch adapter's `fetch` answered, per `Request` it was given: whether redirects were
- * followed (fetch tells only that, not where to).
+ * What the fetch adapter's `fetch` answered, on each `Request` it was given: whether redirects
+ * were followed (fetch tells only that, not where to). A property of the `Request`, not a
+ * WeakMap entry: one per request would be an ephemeron for every GC to process.
  */
-const fetched = new WeakMap<object, { readonly redirected: boolean }>();
+const REDIRECTED = Symbol('honeybee-auth:redirected');
+type Fetched = { [REDIRECTED]?: boolean };
 /** One recording wrapper per `fetch` (axios caches a fetch adapter per `fetch` function). */
 const recorders = new WeakMap<object, typeof fetch>();
 const isRecorder = new WeakSet<object>();
@@ -129,7 +137,7 @@ function recordingFetch(inner: unknown): typeof fetch {
 
 function record(input: unknown, response: Response): void {
   if (input !== null && typeof input === 'object') {
-    fetched.set(input, { redirected: response.redirected === true });
+    (input as Fetched)[REDIRECTED] = response.redirected === true;
   }
 }
 
@@ -150,10 +158,9 @@ export function lastHopSent(response: AxiosResponse, authorization: string): boo
   if (typeof lastHop.getHeader === 'function') {
     return lastHop.getHeader('authorization') === authorization;
   }
-  const fetchedAnswer = fetched.get(lastHop);
+  const redirected = (lastHop as Fetched)[REDIRECTED];
   return (
-    fetchedAnswer !== undefined &&
-    !fetchedAnswer.redirected &&
+    redirected === false &&
     typeof lastHop.headers?.get === 'function' &&
     lastHop.headers.get('authorization') === authorization
   );
@@ -173,33 +180,61 @@ export function scrubTransport(outcome: Outcome, tokens: readonly string[]): voi
       : isAxiosError(outcome.error)
         ? (outcome.error.request as unknown)
         : undefined;
-  const mask = (text: string) =>
-    tokens.reduce((t, token) => t.split(token).join(maskToken(token)), text);
-  const seen = new Set<object>();
-  const visit = (value: unknown): void => {
-    if (value === null || typeof value !== 'object' || seen.has(value)) return;
-    seen.add(value);
-    const o = value as Record<string | symbol, unknown>;
-    if (typeof o._header === 'string') o._header = mask(o._header);
-    const optionHeaders = (o._options as { headers?: Record<string, unknown> } | undefined)
-      ?.headers;
-    for (const [name, v] of Object.entries(optionHeaders ?? {})) {
-      if (typeof v === 'string') optionHeaders![name] = mask(v);
+  const masks = tokens.map((token) => maskToken(token));
+  const mask = (text: string): string => {
+    let out = text;
+    for (let i = 0; i < tokens.length; i++) {
+      if (out.includes(tokens[i]!)) out = out.split(tokens[i]!).join(masks[i]!);
     }
-    for (const sym of Object.getOwnPropertySymbols(o)) {
-      if (sym.description !== 'kOutHeaders') continue;
-      const entry = (o[sym] as Record<string, [string, unknown]> | null)?.authorization;
-      if (entry && typeof entry[1] === 'string') entry[1] = mask(entry[1]);
-    }
-    visit(o._currentRequest);
-    const socket = o.socket as Record<symbol, unknown> | null | undefined;
-    if (socket && typeof socket === 'object') {
-      for (const sym of Object.getOwnPropertySymbols(socket)) {
-        if (sym.description === 'axios.http.currentReq') visit(socket[sym]);
-      }
-    }
+    return out;
   };
-  visit(request);
+  scrub(request, mask, new Set());
+}
+
+/** One transport object of {@link scrubTransport} and what it leads to. */
+function scrub(value: unknown, mask: (text: string) => string, seen: Set<object>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  const o = value as Record<string | symbol, unknown>;
+  // An `http.ClientRequest` (it has the serialized header block): its header map too. A fetch
+  // `Request`, say, has neither, and its symbols are not scanned.
+  if (typeof o._header === 'string') {
+    o._header = mask(o._header);
+    const outHeaders = ownSymbolValue(o, 'kOutHeaders') as Record<string, [string, unknown]> | null;
+    const entry = outHeaders?.authorization;
+    if (entry && typeof entry[1] === 'string') entry[1] = mask(entry[1]);
+  }
+  const optionHeaders = (o._options as { headers?: Record<string, unknown> } | undefined)?.headers;
+  if (optionHeaders) {
+    for (const name of Object.keys(optionHeaders)) {
+      const v = optionHeaders[name];
+      if (typeof v === 'string') optionHeaders[name] = mask(v);
+    }
+  }
+  scrub(o._currentRequest, mask, seen);
+  const socket = o.socket as Record<symbol, unknown> | null | undefined;
+  if (socket && typeof socket === 'object') {
+    scrub(ownSymbolValue(socket, 'axios.http.currentReq'), mask, seen);
+  }
+}
+
+/**
+ * Symbols of Node and axios found by description, remembered: they are module-level symbols, the
+ * same on every request and socket, and scanning a socket's own symbols on every request cost
+ * more than the rest of the scrub.
+ */
+const knownSymbols = new Map<string, symbol>();
+
+/** The value of `o`'s own symbol-keyed property described `description`, or `undefined`. */
+function ownSymbolValue(o: Record<symbol, unknown>, description: string): unknown {
+  const known = knownSymbols.get(description);
+  if (known !== undefined && Object.hasOwn(o, known)) return o[known];
+  for (const sym of Object.getOwnPropertySymbols(o)) {
+    if (sym.description !== description) continue;
+    knownSymbols.set(description, sym);
+    return o[sym];
+  }
+  return undefined;
 }
 
 /**

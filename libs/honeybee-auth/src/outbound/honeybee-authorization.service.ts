@@ -43,7 +43,12 @@ interface Grant {
   /** The request's `honeybee.scopes`, `undefined` for the module's default scopes. */
   readonly scopes: string[] | undefined;
   readonly token: string;
+  /** What the origin was computed from (see {@link sameTarget}). */
+  readonly target: Target;
 }
+
+/** The fields of a request config that decide where it goes (see `requestUrlOf`). */
+type Target = Pick<AxiosRequestConfig, 'baseURL' | 'url' | 'allowAbsoluteUrls' | 'socketPath'>;
 
 /**
  * Puts Honeybee authorization on an axios instance you own, for example the one behind an
@@ -127,9 +132,7 @@ export class HoneybeeAuthorization {
     if (MASKED_BEARER.test(String(headers.get('authorization') ?? ''))) {
       headers.delete('authorization');
     }
-    while (finishedAdapters.has(config.adapter as object)) {
-      config.adapter = authorizingAdapters.get(config.adapter as object);
-    }
+    while (isFinished(config.adapter)) config.adapter = config.adapter[WRAPS];
     const ownRedirectHook = withoutRedirectGuard(config.beforeRedirect);
     if (ownRedirectHook !== config.beforeRedirect) config.beforeRedirect = ownRedirectHook;
 
@@ -158,21 +161,22 @@ export class HoneybeeAuthorization {
       origin: url.origin,
       scopes: scopes && [...scopes],
       token,
+      target: targetOf(config),
     });
     return config;
   };
 
   /** Wraps the request's adapter; see the class comment for what it adds. */
   private authorizingAdapter(inner: AxiosRequestConfig['adapter'], grant: Grant): AxiosAdapter {
-    const adapter: AxiosAdapter = async (config) => {
+    const adapter: AuthorizingAdapter = async (config) => {
       const headers = config.headers;
       // Interceptors that ran after ours may have pointed the request elsewhere.
-      if (requestOriginOf(config) !== grant.origin) {
+      if (!sameTarget(config, grant.target) && requestOriginOf(config) !== grant.origin) {
         if (headers.get('authorization') === bearer(grant.token)) {
           headers.delete('authorization');
           this.withheld.add(WithheldReason.originChanged);
         }
-        finishedAdapters.add(adapter);
+        adapter[FINISHED] = true;
         return getAdapter(inner ?? DEFAULT_ADAPTERS, config)(config);
       }
 
@@ -185,8 +189,7 @@ export class HoneybeeAuthorization {
         () => bearer(token),
         this.countRedirect,
       );
-      recordRedirects(config);
-      const dispatch = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
+      const dispatch = adapterFor(inner, config);
       const send = async (): Promise<Outcome> => {
         let outcome: Outcome;
         try {
@@ -228,12 +231,44 @@ export class HoneybeeAuthorization {
       } finally {
         maskAuthorization(headers, used);
         for (const outcome of outcomes) scrubTransport(outcome, used);
-        finishedAdapters.add(adapter);
+        adapter[FINISHED] = true;
       }
     };
-    authorizingAdapters.set(adapter, inner);
+    adapter[WRAPS] = inner;
     return adapter;
   }
+}
+
+function targetOf(config: Target): Target {
+  const { baseURL, url, allowAbsoluteUrls, socketPath } = config;
+  return { baseURL, url, allowAbsoluteUrls, socketPath };
+}
+
+/** Whether `config` still has the fields its origin was computed from: the same origin then. */
+function sameTarget(config: Target, target: Target): boolean {
+  return (
+    config.url === target.url &&
+    config.baseURL === target.baseURL &&
+    config.allowAbsoluteUrls === target.allowAbsoluteUrls &&
+    config.socketPath === target.socketPath
+  );
+}
+
+/** axios's Node `http` adapter. */
+const HTTP_ADAPTER = getAdapter('http', undefined);
+
+/**
+ * The adapter axios resolves for `config`; any but the `http` adapter (the fetch adapter above
+ * all) resolved again after {@link recordRedirects}, which only the fetch adapter needs.
+ */
+function adapterFor(
+  inner: AxiosRequestConfig['adapter'],
+  config: InternalAxiosRequestConfig,
+): AxiosAdapter {
+  const adapter = getAdapter(inner ?? DEFAULT_ADAPTERS, config);
+  if (adapter === HTTP_ADAPTER) return adapter;
+  recordRedirects(config);
+  return getAdapter(inner ?? DEFAULT_ADAPTERS, config);
 }
 
 /** Ends `replay` with `result` and the status of `outcome`'s answer; returns `outcome`. */
@@ -246,10 +281,22 @@ function ended(
   return outcome;
 }
 
-/** Adapters installed by {@link HoneybeeAuthorization} → the request's own adapter they wrap. */
-const authorizingAdapters = new WeakMap<object, AxiosRequestConfig['adapter']>();
-/** Those whose exchange is over (or was sent elsewhere): a config that holds one is re-sent. */
-const finishedAdapters = new WeakSet<object>();
+/**
+ * On an adapter installed by {@link HoneybeeAuthorization}: the request's own adapter it wraps
+ * (`WRAPS`), and whether its exchange is over or was sent elsewhere (`FINISHED`: a config that
+ * holds it is being sent again). Properties of the adapter, not WeakMap entries: one per
+ * request would be an ephemeron for every GC to process.
+ */
+const WRAPS = Symbol('honeybee-auth:wraps');
+const FINISHED = Symbol('honeybee-auth:finished');
+type AuthorizingAdapter = AxiosAdapter & {
+  [WRAPS]?: AxiosRequestConfig['adapter'];
+  [FINISHED]?: true;
+};
+
+function isFinished(adapter: unknown): adapter is AuthorizingAdapter {
+  return typeof adapter === 'function' && (adapter as AuthorizingAdapter)[FINISHED] === true;
+}
 
 function bearer(token: string): string {
   return `Bearer ${token}`;

@@ -26,6 +26,18 @@ describe('HoneybeeTokenService', () => {
       expect(bed.server.requests).toHaveLength(1);
     });
 
+    it('answers a cached token with one settled promise, a fresh one after invalidation', async () => {
+      const tokens = make();
+      const first = await tokens.getAccessToken();
+      const answer = tokens.getAccessToken();
+      expect(tokens.getAccessToken()).toBe(answer);
+      await expect(answer).resolves.toBe(first);
+      tokens.invalidate(first);
+      const next = tokens.getAccessToken();
+      expect(next).not.toBe(answer);
+      await expect(next).resolves.not.toBe(first);
+    });
+
     it('caches per normalised scope set: order and duplicates do not matter', async () => {
       const tokens = make();
       const ab = await tokens.getAccessToken(['b', 'a']);

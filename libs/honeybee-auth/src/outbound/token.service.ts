@@ -29,6 +29,8 @@ interface Slot extends ReplicaSlot {
   /** Epoch ms before which no new background refresh starts (after a failed or deferred one). */
   backgroundRetryAt: number;
   lastError?: HoneybeeTokenError;
+  /** `current` as one settled promise, made once per token (see {@link settled}). */
+  answer?: { readonly token: CachedToken; readonly promise: Promise<string> };
 }
 
 /** A snapshot of the provider's state for one scope set, for health checks. */
@@ -72,6 +74,9 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
   private readonly replicas?: ReplicaCoordinator;
   private readonly unobserve?: () => void;
 
+  /** The slot key of the module's own scopes. */
+  private defaultKey?: string;
+
   constructor(
     @InjectHoneybeeOptions() private readonly options: ResolvedHoneybeeAuthOptions,
     @Inject(HONEYBEE_CLOCK) private readonly clock: Clock,
@@ -97,18 +102,23 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
    * in `scopes` do not matter. Resolves from cache when possible.
    * @throws HoneybeeTokenError when no token can be obtained.
    */
-  async getAccessToken(scopes?: readonly string[]): Promise<string> {
-    const slot = this.slot(this.keyOf(scopes));
+  getAccessToken(scopes?: readonly string[]): Promise<string> {
+    let slot: Slot;
+    try {
+      slot = this.slot(this.keyOf(scopes));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const now = this.clock.now();
     const current = slot.current;
     if (isUsable(current, now)) {
       if (now >= current.refreshAt && !slot.inflight && now >= slot.backgroundRetryAt) {
         this.refreshInBackground(slot, current);
       }
-      return current.accessToken;
+      return settled(slot, current);
     }
     slot.inflight ??= this.fetch(slot, triggerOf(slot));
-    return (await slot.inflight).accessToken;
+    return slot.inflight.then(accessTokenOf);
   }
 
   /**
@@ -121,6 +131,7 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
       const current = slot.current;
       if (current?.accessToken !== token) continue;
       slot.current = undefined;
+      slot.answer = undefined;
       slot.rejected = token;
       removed = true;
       this.replicas?.evict(slot.key, current);
@@ -169,7 +180,7 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
   }
 
   private keyOf(scopes: readonly string[] | undefined): string {
-    if (scopes === undefined) return this.options.scopes.join(' ');
+    if (scopes === undefined) return (this.defaultKey ??= this.options.scopes.join(' '));
     for (const s of scopes) {
       if (typeof s !== 'string' || !isScopeToken(s)) {
         throw new HoneybeeTokenError(
@@ -263,4 +274,20 @@ export class HoneybeeTokenService implements OnModuleDestroy, OnApplicationShutd
 function triggerOf(slot: Slot): TokenTrigger {
   if (slot.current) return 'expired';
   return slot.rejected !== undefined ? 'invalidated' : 'initial';
+}
+
+function accessTokenOf(token: CachedToken): string {
+  return token.accessToken;
+}
+
+/**
+ * The cached token of `slot` as a settled promise, one per token: every caller of a cached
+ * token gets the same promise, so a cached answer allocates nothing (and costs no promise
+ * hook when an OpenTelemetry context manager watches every promise).
+ */
+function settled(slot: Slot, current: CachedToken): Promise<string> {
+  if (slot.answer?.token !== current) {
+    slot.answer = { token: current, promise: Promise.resolve(current.accessToken) };
+  }
+  return slot.answer.promise;
 }

@@ -29,7 +29,7 @@ export type AuthorizationDecision = (
   carrier: object,
   response: unknown,
   slot: number,
-) => Promise<boolean>;
+) => boolean | Promise<boolean>;
 
 /** A context's adapter, and its first slot in `honeybee_auth.guard.decisions`. */
 const contextOf = (type: string, adapter: ContextAdapter) =>
