@@ -173,7 +173,8 @@ export class ScopesGuard implements CanActivate {
       this.decisions.add(slot + GuardOutcome.insufficientScope);
       this.refuse(response, new HoneybeeForbiddenException(route, realm));
     }
-    markVerified(request, principal, key, this.options);
+    const cacheOff = this.options.inbound.cache.maxAgeMs === 0;
+    markVerified(request, principal, key, this.options, cacheOff);
     this.decisions.add(slot + GuardOutcome.pass);
     return true;
   }

@@ -9,7 +9,7 @@ describe('verified-request marker', () => {
   it('gives the principal back only for the same token key and the same configuration', () => {
     const request = {};
     const p = principal();
-    markVerified(request, p, 'key-1', configA);
+    markVerified(request, p, 'key-1', configA, true);
     expect(verifiedEarlier(request, 'key-1', configA)).toBe(p);
     expect(verifiedEarlier(request, 'key-1', configB)).toBeUndefined();
     expect(verifiedEarlier(request, 'key-2', configA)).toBeUndefined();
@@ -19,7 +19,7 @@ describe('verified-request marker', () => {
   it('puts the principal on request.honeybee and nothing else on the request', () => {
     const request = { path: '/x' };
     const p = principal();
-    markVerified(request, p, 'key-1', configA);
+    markVerified(request, p, 'key-1', configA, true);
     expect(Reflect.ownKeys(request)).toEqual(['path', 'honeybee']);
     expect(inspect(request, { depth: 5, showHidden: true })).not.toContain('key-1');
   });
@@ -30,12 +30,20 @@ describe('verified-request marker', () => {
     expect(verifiedEarlier({ honeybee: 'forged' }, 'key-1', configA)).toBeUndefined();
   });
 
+  it('remembers nothing while the cache is on (the cache answers a second guard)', () => {
+    const request = {};
+    const p = principal();
+    markVerified(request, p, 'key-1', configA, false);
+    expect(verifiedEarlier(request, 'key-1', configA)).toBeUndefined();
+    expect((request as { honeybee?: unknown }).honeybee).toBe(p);
+  });
+
   it('keeps the first origin of a shared principal (a cached one, on many requests)', () => {
     const p = principal();
     const first = {};
     const second = {};
-    markVerified(first, p, 'key-1', configA);
-    markVerified(second, p, 'key-1', configA);
+    markVerified(first, p, 'key-1', configA, true);
+    markVerified(second, p, 'key-1', configA, true);
     expect(verifiedEarlier(second, 'key-1', configA)).toBe(p);
   });
 });

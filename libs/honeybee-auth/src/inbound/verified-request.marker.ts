@@ -10,17 +10,18 @@ interface Origin {
 }
 
 /**
- * The origin of every principal the guard put on a request. A cached principal is shared by
- * every request with its token, so this holds one entry per verification, none per request,
- * and adds no property to the request besides `request.honeybee` itself: Express's request
- * objects turn slow (and costly to collect) with every property added to them.
+ * The origin of each principal put on a request while the verdict cache is off (with the cache
+ * on, a second guard finds the verdict in the cache). One entry per verification, none per
+ * request, and no property on the request besides `request.honeybee` itself: Express's request
+ * objects turn slower (and costlier to collect) with every property added to them.
  */
 const origins = new WeakMap<HoneybeePrincipal, Origin>();
 
 /**
  * The principal already established on this request (`request.honeybee`) by configuration `by`
  * for the token whose verdict key is `key`, or `undefined`: a global `ScopesGuard` followed by
- * a route-level one verifies the token once, even with the cache switched off. A principal of
+ * a route-level one verifies the token once, even with the cache switched off (with it on, the
+ * second finds the verdict in the cache). A principal of
  * another configuration (a second `HoneybeeAuthModule` with another verifier, URL or
  * `allowedClientIds`), of another token, or put there by anything else is never reused.
  */
@@ -39,14 +40,16 @@ export function verifiedEarlier(
 
 /**
  * Puts `principal`, accepted by configuration `by` for the token whose verdict key is `key`, on
- * the request as `request.honeybee`, remembering where it came from (once per principal).
+ * the request as `request.honeybee`. With `remember` (the verdict cache is off), also remembers
+ * where it came from, for {@link verifiedEarlier}.
  */
 export function markVerified(
   request: object,
   principal: HoneybeePrincipal,
   key: string,
   by: object,
+  remember: boolean,
 ): void {
-  if (!origins.has(principal)) origins.set(principal, { by, key });
+  if (remember && !origins.has(principal)) origins.set(principal, { by, key });
   (request as Record<string, unknown>)[HONEYBEE_PRINCIPAL_PROPERTY] = principal;
 }
