@@ -3,7 +3,7 @@
  * heap, JIT state or sockets), prints their tables in order, and ends with one summary table:
  * each target, the measured value, met or missed. `npm run bench`.
  *
- *   npx tsx bench/run-all.ts [--out bench/results-raw.md] [--results bench/RESULTS.md] [scenario …]
+ *   npx tsx bench/run-all.ts [--out FILE] [--results bench/RESULTS.md] [scenario …]
  *   (scenarios: outbound-cold-start refresh-boundary replicas inbound-throughput jwt-floor
  *    outbound-throughput startup-memory unique-token-flood telemetry-overhead;
  *    the BENCH_* variables of each script apply)
