@@ -20,6 +20,18 @@ describe('deadline', () => {
     d.dispose();
   });
 
+  it('reports its own firing to onAbort: true for the timeout, false for the parent', async () => {
+    const fired: boolean[] = [];
+    const timed = deadline(10, undefined, (timedOut) => fired.push(timedOut));
+    await new Promise((r) => timed.signal.addEventListener('abort', r));
+    const parent = new AbortController();
+    const withParent = deadline(60_000, parent.signal, (timedOut) => fired.push(timedOut));
+    parent.abort(new Error('shutdown'));
+    withParent.dispose();
+    timed.dispose();
+    expect(fired).toEqual([true, false]);
+  });
+
   it('leaves no listener on a long-lived parent after dispose', () => {
     const parent = new AbortController();
     for (let i = 0; i < 1000; i++) deadline(60_000, parent.signal).dispose();

@@ -127,8 +127,7 @@ export class ScopesGuard implements CanActivate {
       this.refuse(response, new HoneybeeUnauthorizedException(MISSING_TOKEN, { realm }));
     }
     if (extraction.kind === 'invalid_request') {
-      this.decisions.add(slot + GuardOutcome.invalidRequest);
-      this.refuse(response, new HoneybeeBadRequestException(extraction.description, realm));
+      this.malformed(extraction.description, response, slot);
     }
     const { token } = extraction;
     const { maxTokenLength } = this.options.inbound;
@@ -140,10 +139,7 @@ export class ScopesGuard implements CanActivate {
       if (known !== undefined) return this.decide(route, key, known, request, response, slot);
     }
     const problem = bearerTokenProblem(token, maxTokenLength);
-    if (problem !== undefined) {
-      this.decisions.add(slot + GuardOutcome.invalidRequest);
-      this.refuse(response, new HoneybeeBadRequestException(problem, realm));
-    }
+    if (problem !== undefined) this.malformed(problem, response, slot);
     const checked = key ?? this.cache.keyOf(token); // a checked token is never too long
     return this.cache.verify(token, checked).then(
       (principal) => this.decide(route, checked, principal, request, response, slot),
@@ -177,6 +173,12 @@ export class ScopesGuard implements CanActivate {
     markVerified(request, principal, key, this.options, cacheOff);
     this.decisions.add(slot + GuardOutcome.pass);
     return true;
+  }
+
+  /** Refuses with 400 `invalid_request`: the credentials are malformed (`description` says how). */
+  private malformed(description: string, response: unknown, slot: number): never {
+    this.decisions.add(slot + GuardOutcome.invalidRequest);
+    this.refuse(response, new HoneybeeBadRequestException(description, this.options.inbound.realm));
   }
 
   /** Refuses with 503: the verifier could not decide. */

@@ -68,13 +68,15 @@ export class VerificationCache implements OnModuleDestroy {
 
   /**
    * The principal of a valid token, `null` for an invalid, expired or revoked one.
+   * @param key - `keyOf(token)`, when the caller has it already (the guard, after
+   *   {@link cached} missed): the verdict is stored under it.
    * @throws HoneybeeVerifierUnavailableError when the verifier cannot decide.
    */
   async verify(
     token: string,
     key: VerdictKey = this.keyOf(token),
   ): Promise<HoneybeePrincipal | null> {
-    const hit = this.lookup(key);
+    const hit = this.cached(key);
     if (hit !== undefined) return hit;
     const pending = this.inflight.get(key);
     if (pending) {
@@ -89,31 +91,12 @@ export class VerificationCache implements OnModuleDestroy {
   }
 
   /**
-   * The cached verdict on the token with this key, synchronously: its principal, `null` for a
-   * token known to be invalid, `undefined` when no usable verdict is cached (then
-   * {@link verify}, given the same key, decides). The guard decides a cached verdict in the same
-   * tick: no promise, no microtask.
+   * The cached verdict on the token with this key, synchronously: its principal (counted as a
+   * hit), `null` for a token known to be invalid, `undefined` when no usable verdict is cached
+   * (then {@link verify}, given the same key, decides); an expired one is dropped. The guard
+   * decides a cached verdict in the same tick: no promise, no microtask.
    */
   cached(key: VerdictKey): HoneybeePrincipal | null | undefined {
-    return this.lookup(key);
-  }
-
-  /**
-   * The key of `token`'s verdict: the SHA-256 of the token, so the cache never holds a usable
-   * credential. Its 32 bytes as a one-byte string (`binary`, i.e. latin1): the shortest key to
-   * build, store and compare.
-   */
-  keyOf(token: string): VerdictKey {
-    // One-shot crypto.hash (Node >= 20.12) skips the Hash object; same digest.
-    return (
-      typeof crypto.hash === 'function'
-        ? crypto.hash('sha256', token, 'binary')
-        : crypto.createHash('sha256').update(token).digest('binary')
-    ) as VerdictKey;
-  }
-
-  /** A usable cached verdict (counted as a hit), or `undefined`; drops an expired one. */
-  private lookup(key: VerdictKey): HoneybeePrincipal | null | undefined {
     const now = this.clock.now();
     for (const store of this.stores) {
       const verdict = store.get(key);
@@ -125,6 +108,16 @@ export class VerificationCache implements OnModuleDestroy {
       store.delete(key);
     }
     return undefined;
+  }
+
+  /**
+   * The key of `token`'s verdict: the SHA-256 of the token, so the cache never holds a usable
+   * credential. Its 32 bytes as a one-byte string (`binary`, i.e. latin1): the shortest key to
+   * build, store and compare.
+   */
+  keyOf(token: string): VerdictKey {
+    // One-shot crypto.hash (every Node in `engines` has it) skips the Hash object.
+    return crypto.hash('sha256', token, 'binary') as VerdictKey;
   }
 
   /** Forgets the verdict on one token (e.g. after a revocation webhook). */
