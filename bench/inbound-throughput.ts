@@ -25,7 +25,7 @@ import type { InboundAppConfig, InboundVariant } from './lib/inbound-app.js';
 import { PIN, load, pinSelf, spawnTsx, stopChild } from './lib/load.js';
 import { PROFILE_DIR as PROFILES } from './lib/profiler.js';
 import type { LoadResult } from './lib/load.js';
-import { fmt, median, ratio, table } from './lib/stats.js';
+import { fmt, median, pairedMedian, ratio, table } from './lib/stats.js';
 import { atLeast, printTargets, target } from './lib/summary.js';
 
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 5);
@@ -117,11 +117,11 @@ function report(servers: readonly Server[], pipelining: number): void {
     const find = (v: InboundVariant) => mine.find((s) => s.variant === v && !s.compare);
     /** Median over rounds of this round's rps ÷ the same round's rps of `other`. */
     const paired = (s: Server, other: Server | undefined) =>
-      other ? median(s.results.map((x, r) => x.rps / other.results[r].rps)) : NaN;
+      other ? pairedMedian(s.results, other.results, (x, o) => x.rps / o.rps) : NaN;
     /** The same for CPU cost: `other`'s CPU µs per request ÷ this one's (> 1: cheaper). */
     const pairedCpu = (s: Server | undefined, other: Server | undefined) =>
       s && other
-        ? median(s.results.map((x, r) => other.results[r].cpuUsPerRequest / x.cpuUsPerRequest))
+        ? pairedMedian(s.results, other.results, (x, o) => o.cpuUsPerRequest / x.cpuUsPerRequest)
         : NaN;
     const cpu = (s: Server) => median(s.results.map((x) => x.cpuUsPerRequest));
     const base = find('unguarded');

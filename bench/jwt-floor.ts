@@ -23,7 +23,7 @@ import { intFromEnv, machineLine } from './lib/env.js';
 import { guardContext } from './lib/guard-context.js';
 import { benchOptions } from './lib/ours.js';
 import { CpuProfiler, PROFILE_DIR } from './lib/profiler.js';
-import { fmt, median, ratio, table } from './lib/stats.js';
+import { fmt, median, pairedMedian, ratio, table } from './lib/stats.js';
 import { atLeast, printTargets, target } from './lib/summary.js';
 
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 7);
@@ -139,9 +139,9 @@ async function main(): Promise<void> {
 
       const [jose, ours] = subjects as [Subject, Subject];
       const paired = (s: Subject) =>
-        median(s.samples.map((x, r) => x.opsPerSecond / jose.samples[r]!.opsPerSecond));
+        pairedMedian(s.samples, jose.samples, (x, j) => x.opsPerSecond / j.opsPerSecond);
       const pairedCpu = (s: Subject) =>
-        median(s.samples.map((x, r) => jose.samples[r]!.cpuUsPerOp / x.cpuUsPerOp));
+        pairedMedian(s.samples, jose.samples, (x, j) => j.cpuUsPerOp / x.cpuUsPerOp);
       console.log('## Cache-miss floor: jwt verification on every call vs jose\n');
       console.log(
         `${machineLine()} · ${TOKENS} RS256 tokens from the emulator, cycled · one call at a time, ${SECONDS} s per measurement, ${ROUNDS} rounds after a warm-up round, interleaved · one process\n`,

@@ -23,7 +23,7 @@ import { intFromEnv, machineLine } from './lib/env.js';
 import type { OutboundClientConfig, OutboundRun } from './lib/outbound-client.js';
 import { PIN, spawnTsx, stopChild } from './lib/load.js';
 import { PROFILE_DIR } from './lib/profiler.js';
-import { fmt, median, ms, ratio, table } from './lib/stats.js';
+import { fmt, median, pairedMedian, ms, ratio, table } from './lib/stats.js';
 import { atLeast, atMost, printTargets, target } from './lib/summary.js';
 
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 5);
@@ -139,10 +139,10 @@ async function main(): Promise<void> {
     for (const adapter of ['http', 'fetch'] as const) {
       const mine = clients.filter((c) => c.adapter === adapter);
       const base = mine.find((c) => c.client === 'nestjs-axios')!;
-      const paired = (c: Client) => median(c.runs.map((x, r) => rps(x) / rps(base.runs[r]!)));
-      const pairedCpu = (c: Client) => median(c.runs.map((x, r) => cpu(base.runs[r]!) / cpu(x)));
+      const paired = (c: Client) => pairedMedian(c.runs, base.runs, (x, b) => rps(x) / rps(b));
+      const pairedCpu = (c: Client) => pairedMedian(c.runs, base.runs, (x, b) => cpu(b) / cpu(x));
       const p99Delta = (c: Client, of: 'runs' | 'alone') =>
-        median(c[of].map((x, r) => x.p99 - base[of][r]!.p99));
+        pairedMedian(c[of], base[of], (x, b) => x.p99 - b.p99);
       const signed = (d: number) => `${d >= 0 ? '+' : ''}${ms(d)}`;
       console.log(`### axios \`${adapter}\` adapter\n`);
       console.log(

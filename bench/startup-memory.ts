@@ -17,7 +17,7 @@ import { HoneybeeEmulator } from 'honeybee-emulator';
 import { intFromEnv, machineLine } from './lib/env.js';
 import { spawnTsx } from './lib/load.js';
 import type { StartupConfig } from './lib/startup-child.js';
-import { fmt, median, ratio, table } from './lib/stats.js';
+import { fmt, median, pairedMedian, ratio, table } from './lib/stats.js';
 import { printTargets, target } from './lib/summary.js';
 import type { VerdictHeapConfig, VerdictHeapResult } from './lib/verdict-heap-child.js';
 
@@ -61,7 +61,7 @@ async function startup(emu: HoneybeeEmulator): Promise<void> {
     }
     console.error(`  start-up: round ${r + 1}/${ROUNDS} done`);
   }
-  const delta = median(withIt.map((x, r) => x - without[r]!));
+  const delta = pairedMedian(withIt, without, (x, w) => x - w);
   console.log('### Start-up: `NestFactory.create()` + `app.init()`, fresh process each\n');
   console.log(
     table(

@@ -29,7 +29,7 @@ import type { HotPathConfig, HotPathMeasure } from './lib/hot-path-child.js';
 import type { InboundAppConfig } from './lib/inbound-app.js';
 import { PIN, load, pinSelf, spawnTsx, stopChild } from './lib/load.js';
 import type { TelemetryMode } from './lib/opentelemetry-sdk.js';
-import { fmt, median, ratio, table } from './lib/stats.js';
+import { fmt, median, pairedMedian, ratio, table } from './lib/stats.js';
 import { atLeast, printTargets, target } from './lib/summary.js';
 
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 7);
@@ -71,13 +71,16 @@ function ask<T>(child: ChildProcess, msg: object): Promise<T> {
   });
 }
 
+/** CPU-bound paired ratio: `base`'s CPU per operation ÷ `s`'s, median over rounds (> 1: cheaper). */
+function pairedCpu(s: Subject, base: Subject): number {
+  return pairedMedian(s.samples, base.samples, (x, b) => b.cpuUsPerOp / x.cpuUsPerOp);
+}
+
 /** Paired ratios of each subject against `off`, and of `sdk` against `sdk-off`, as table rows. */
 function rows(subjects: Subject[], unit: string): string[][] {
   const find = (mode: TelemetryMode) => subjects.find((s) => s.mode === mode)!;
   const paired = (s: Subject, base: Subject) =>
-    median(s.samples.map((x, r) => x.opsPerSecond / base.samples[r]!.opsPerSecond));
-  const pairedCpu = (s: Subject, base: Subject) =>
-    median(s.samples.map((x, r) => base.samples[r]!.cpuUsPerOp / x.cpuUsPerOp));
+    pairedMedian(s.samples, base.samples, (x, b) => x.opsPerSecond / b.opsPerSecond);
   const off = find('off');
   const sdkOff = find('sdk-off');
   return subjects.map((s) => {
@@ -100,8 +103,6 @@ const RECORDING_TARGET = 0.97;
 /** Records the target of one table: what the module's recording costs with a real SDK. */
 function recordTarget(subjects: Subject[], what: string): void {
   const find = (mode: TelemetryMode) => subjects.find((s) => s.mode === mode)!;
-  const pairedCpu = (s: Subject, base: Subject) =>
-    median(s.samples.map((x, r) => base.samples[r]!.cpuUsPerOp / x.cpuUsPerOp));
   const recording = pairedCpu(find('sdk'), find('sdk-off'));
   const vsOff = pairedCpu(find('sdk'), find('off'));
   target(

@@ -5,6 +5,18 @@ export function median(xs: readonly number[]): number {
   return percentile(xs, 50);
 }
 
+/**
+ * A paired comparison over interleaved rounds: the median of `compare(this round's sample, the
+ * baseline's sample of the same round)`, e.g. a throughput ratio or a p99 difference.
+ */
+export function pairedMedian<T>(
+  samples: readonly T[],
+  baseline: readonly T[],
+  compare: (sample: T, base: T) => number,
+): number {
+  return median(samples.map((x, r) => compare(x, baseline[r]!)));
+}
+
 /** The `p`-th percentile of `xs` by linear interpolation between closest ranks; NaN when empty. */
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return NaN;
